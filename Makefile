@@ -1,0 +1,19 @@
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.samplerlab-setup
+
+.PHONY: setup test serve clean
+
+setup: $(STAMP)
+
+$(STAMP): scripts/setup_host.sh requirements-dev.txt
+	bash scripts/setup_host.sh
+
+test: setup
+	$(PY) -m pytest -q tests
+
+serve: setup
+	$(PY) scripts/serve.py --port 8188
+
+clean:
+	rm -rf $(VENV) .host out

