@@ -1,0 +1,110 @@
+"""Small adapters between ComfyUI's objects and the pure-torch core in `samplers/`.
+
+Everything here reads host types (ModelPatcher, model_sampling, the sampler's model wrapper) and
+hands plain tensors and callables to `samplers/`.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Callable
+
+import torch
+
+import comfy.model_sampling
+
+#: Finite stand-in for the σ of a zero-terminal-SNR timestep (ᾱ_T = 0 means σ = ∞, which no sampler can
+#: start from). ᾱ_T is raised to float32's machine epsilon, σ_T = sqrt((1 − ε)/ε) ≈ 2896: the leaked
+#: signal sqrt(ᾱ_T) ≈ 3.5e-4 is below what a float16 latent can hold next to unit noise.
+ZERO_SNR_ALPHA_CUMPROD = float(torch.finfo(torch.float32).eps)
+
+
+def model_sampling(model) -> torch.nn.Module:
+    """The `model_sampling` object of a MODEL (ModelPatcher), patches included."""
+    return model.get_model_object("model_sampling")
+
+
+def sigma_range(model) -> tuple[float, float]:
+    """(σmin, σmax) of a MODEL's noise schedule."""
+    ms = model_sampling(model)
+    return float(ms.sigma_min), float(ms.sigma_max)
+
+
+def require_discrete(model, node: str) -> torch.Tensor:
+    """The discrete σ table (index = timestep, ascending σ) of a MODEL, or a clear error naming `model`."""
+    ms = model_sampling(model)
+    table = getattr(ms, "sigmas", None)
+    if not isinstance(ms, (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow)) \
+            or table is None or table.ndim != 1:
+        raise ValueError(f"{node}: input 'model' has a continuous noise schedule ({type(ms).__name__}); this node needs a "
+                         "model trained on discrete timesteps (SD1.x, SD2.x, SDXL, or a flow model with discrete timesteps). "
+                         "Use SamplerLabKarrasSigmas for continuous models.")
+    return table
+
+
+def prediction_affine(ms, sigma: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(a, b) with D = a + b·F, where F is the model's own output (ε, v, flow velocity, x0…) at (x, σ).
+
+    Every host parameterisation is affine in the model output, so evaluating it at F = 0 and F = 1 gives
+    the map exactly, whatever the model type; b has x's shape and is constant per sample.
+    """
+    a = ms.calculate_denoised(sigma, torch.zeros_like(x), x)
+    b = ms.calculate_denoised(sigma, torch.ones_like(x), x) - a
+    return a, b
+
+
+def sample_seeds(seed: int | None, noise: torch.Tensor | None, batch: int) -> list[int]:
+    """One 63-bit seed per sample, a function of the run's seed and of that sample's own initial noise.
+
+    The host draws the initial noise of sample k from (seed, batch index k) alone, so sample k gets the
+    same seed whether it runs in a batch or alone (via the latent's `batch_index`). Where the noise is
+    all zero (noise disabled), the position in the batch is used instead.
+    """
+    seed = 0 if seed is None else int(seed)
+    seeds = []
+    for k in range(batch):
+        h = hashlib.blake2b(seed.to_bytes(8, "little", signed=False), digest_size=8)
+        sample = None if noise is None or noise.shape[0] != batch else noise[k].reshape(-1)[:4096]
+        if sample is None or not bool(sample.any()):
+            h.update(b"k" + k.to_bytes(8, "little"))
+        else:
+            h.update(sample.detach().to("cpu", torch.float32).numpy().tobytes())
+        seeds.append(int.from_bytes(h.digest(), "little") >> 1)
+    return seeds
+
+
+def check_finite_latent(samples: torch.Tensor, name: str = "latent_image") -> None:
+    """Refuse a latent holding NaN or inf before sampling starts."""
+    if not torch.isfinite(samples).all():
+        raise ValueError(f"input '{name}' holds NaN or inf values; re-encode the image or check the node that made it.")
+
+
+def normalised_time(ms, sigma: torch.Tensor) -> torch.Tensor:
+    """Diffusion time t ∈ [0, 1] of σ (1 = pure noise, 0 = clean), per sample.
+
+    Discrete and flow schedules: the model's own timestep over its last timestep (t/T for DDPM-style
+    models, σ for flow models). Continuous schedules: position of log σ between log σmin and log σmax.
+    """
+    sigma = sigma.float()
+    if isinstance(ms, (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow,
+                       comfy.model_sampling.ModelSamplingFlux)):
+        t_max = ms.timestep(torch.as_tensor(ms.sigma_max, dtype=torch.float32, device=sigma.device).reshape(1)).float()
+        t = ms.timestep(sigma).float() / t_max
+    else:
+        log_min, log_max = math.log(float(ms.sigma_min)), math.log(float(ms.sigma_max))
+        t = (sigma.log() - log_min) / (log_max - log_min)
+    return t.clamp(0.0, 1.0)
+
+
+def denoiser_of(model_k, extra_args: dict) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The host's sampler-side model as D(x; σ) with σ a 1-D tensor of batch size."""
+    return lambda x, sigma: model_k(x, sigma, **extra_args)
+
+
+def seed_for_call(sample_seed: int, sigma: float, stream: int) -> int:
+    """A seed for one sample, one model call (identified by its σ) and one conditioning stream."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(sample_seed.to_bytes(8, "little"))
+    h.update(float(sigma).hex().encode())
+    h.update(stream.to_bytes(2, "little"))
+    return int.from_bytes(h.digest(), "little") >> 1

@@ -1,0 +1,129 @@
+"""Model patches: CFG rescale (Lin et al. 2023, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
+from __future__ import annotations
+
+import torch
+
+import comfy.model_base
+import comfy.patcher_extension
+
+from .. import samplers as S
+from .host import normalised_time, prediction_affine, sample_seeds, seed_for_call
+
+PATCHES = "model_patches/unet"
+SEEDS_KEY = "samplerlab_sample_seeds"
+POOLED_WIDTH = {comfy.model_base.SDXL: 1280, comfy.model_base.SDXLRefiner: 1280}  # pooled CLIP part of `y`
+
+
+def cfg_rescale_patch(phi: float):
+    """A post-CFG function: Algorithm 2 in the model's own prediction space (ε, v, flow velocity or x0)."""
+    def post_cfg(args: dict) -> torch.Tensor:
+        guided, positive = args["denoised"], args["cond_denoised"]
+        if phi == 0.0:
+            return guided
+        a, b = prediction_affine(args["model"].model_sampling, args["sigma"], args["input"])
+        if not bool((b != 0).all()):
+            return guided
+        return a + b * S.rescale_guided((guided - a) / b, (positive - a) / b, phi)
+    return post_cfg
+
+
+class SamplerLabCFGRescale:
+    DESCRIPTION = ("Classifier-free guidance rescale (Lin et al. 2023, Algorithm 2): after CFG, the guided prediction is scaled to the "
+                   "per-image std of the positive prediction and mixed back by φ, which stops over-exposure at high CFG. Works in the "
+                   "model's own output space (ε, v or flow), per image; chains after other CFG patches.")
+    CATEGORY = PATCHES
+    RETURN_TYPES = ("MODEL",)
+    FUNCTION = "patch"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
+            "phi": ("FLOAT", {"default": 0.7, "min": 0.0, "max": 1.0, "step": 0.01,
+                              "tooltip": "φ: 0 = plain CFG, 1 = full std matching. Paper: 0.7 with CFG 7.5; 0.5–0.75 works well."}),
+        }}
+
+    def patch(self, model, phi: float):
+        m = model.clone()
+        m.set_model_sampler_post_cfg_function(cfg_rescale_patch(phi))
+        return (m,)
+
+
+def _remember_sample_seeds(executor, noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs):
+    """OUTER_SAMPLE wrapper: per-sample seeds of this run, for the CADS noise of each model call."""
+    options = executor.class_obj.model_options.setdefault("transformer_options", {})  # the run's own copy
+    options[SEEDS_KEY] = sample_seeds(seed, noise, noise.shape[0])
+    return executor(noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs)
+
+
+def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool, targets: tuple[int, ...], seed: int):
+    """APPLY_MODEL wrapper adding CADS noise to the conditioning of the chunks in `targets` (0 positive, 1 negative)."""
+    def apply_model(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
+        chunks = transformer_options.get("cond_or_uncond") or [0]
+        batch = x.shape[0] // len(chunks)
+        rows = [r for r in range(x.shape[0]) if chunks[r // batch] in targets]
+        gamma = S.cads_gamma(normalised_time(executor.class_obj.model_sampling, t), tau1, tau2)
+        if rows and bool((gamma[rows] < 1).any()):
+            seeds = transformer_options.get(SEEDS_KEY)
+            if seeds is None or len(seeds) != batch:
+                seeds = [seed + k for k in range(batch)]
+            seeds = [seed_for_call(seeds[r % batch] ^ seed, float(t[r]), 2 * chunks[r // batch]) for r in rows]
+            if c_crossattn is not None and c_crossattn.shape[0] == x.shape[0]:
+                c_crossattn = _anneal(c_crossattn, rows, gamma, seeds, 0, noise_scale, psi, rescale)
+            width = POOLED_WIDTH.get(type(executor.class_obj))
+            y = kwargs.get("y")
+            if width is not None and y is not None and y.shape[0] == x.shape[0]:
+                kwargs["y"] = torch.cat([_anneal(y[:, :width], rows, gamma, seeds, 1, noise_scale, psi, rescale), y[:, width:]], dim=1)
+        return executor(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
+    return apply_model
+
+
+def _anneal(y: torch.Tensor, rows: list[int], gamma: torch.Tensor, seeds: list[int], stream: int,
+            noise_scale: float, psi: float, rescale: bool) -> torch.Tensor:
+    """CADS on the given rows of one conditioning tensor, each row with noise from its own seed."""
+    noise = torch.stack([torch.randn(y.shape[1:], generator=torch.Generator().manual_seed(s + stream)) for s in seeds])
+    out = y.clone()
+    out[rows] = S.cads_noise(y[rows], gamma[rows].to(y.device), noise_scale, psi=psi, rescale=rescale,
+                             noise=noise.to(y.device, y.dtype))
+    return out
+
+
+class SamplerLabCADS:
+    DESCRIPTION = ("Condition-Annealed Diffusion Sampler (Sadat et al. ICLR 2024): at each model call the conditioning becomes "
+                   "√γ(t)·y + s·√(1−γ(t))·n, γ = 0 at high noise (t ≥ τ2), 1 at low noise (t ≤ τ1), linear between; optionally "
+                   "rescaled to y's mean/std and mixed by ψ. Restores diversity at high CFG. Noise is fresh each step and seeded per image.")
+    CATEGORY = PATCHES
+    RETURN_TYPES = ("MODEL",)
+    FUNCTION = "patch"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
+                "noise_scale": ("FLOAT", {"default": 0.25, "min": 0.0, "max": 10.0, "step": 0.005,
+                                          "tooltip": "s: std of the noise added to the conditioning where γ = 0 (paper: 0.025–0.25)."}),
+                "tau1": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 1.0, "step": 0.01,
+                                   "tooltip": "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left clean (γ = 1)."}),
+                "tau2": ("FLOAT", {"default": 0.9, "min": 0.0, "max": 1.0, "step": 0.01,
+                                   "tooltip": "τ2: above this t the conditioning is fully noised (γ = 0). Needs τ1 ≤ τ2."}),
+                "psi": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01,
+                                  "tooltip": "ψ: mix of the rescaled (to y's mean/std) and unrescaled noisy conditioning; 1 = fully rescaled."}),
+            },
+            "optional": {
+                "rescale": ("BOOLEAN", {"default": True, "tooltip": "Rescale the noisy conditioning back to the original mean and std (then mixed by ψ)."}),
+                "apply_to_negative": ("BOOLEAN", {"default": False, "tooltip": "Also anneal the negative conditioning (the paper anneals the positive)."}),
+                "seed": ("INT", {"default": 0, "min": 0, "max": 0xffffffffffffffff, "tooltip": "Extra seed for the CADS noise, mixed with the sampler's seed."}),
+            },
+        }
+
+    def patch(self, model, noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool = True,
+              apply_to_negative: bool = False, seed: int = 0):
+        if tau1 > tau2:
+            raise ValueError(f"input 'tau1' ({tau1}) is above 'tau2' ({tau2}); CADS needs 0 ≤ tau1 ≤ tau2 ≤ 1.")
+        targets = (0, 1) if apply_to_negative else (0,)
+        m = model.clone()
+        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.OUTER_SAMPLE, "samplerlab_cads", _remember_sample_seeds)
+        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.APPLY_MODEL, "samplerlab_cads",
+                               cads_wrapper(noise_scale, tau1, tau2, psi, rescale, targets, seed & 0x7fffffffffffffff))
+        return (m,)

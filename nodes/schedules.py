@@ -1,0 +1,107 @@
+"""Schedule nodes: Karras σ with ρ (EDM eq. 5), Lin et al. timestep spacing, zero-terminal-SNR rescale."""
+from __future__ import annotations
+
+import copy
+
+import torch
+
+import comfy.model_sampling
+
+from .. import samplers as S
+from .host import ZERO_SNR_ALPHA_CUMPROD, model_sampling, require_discrete, sigma_range
+
+SCHEDULERS = "sampling/custom_sampling/schedulers"
+
+
+class SamplerLabKarrasSigmas:
+    DESCRIPTION = ("Noise levels of Karras et al. 2022 (EDM), eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)(σmin^(1/ρ) − σmax^(1/ρ)))^ρ, "
+                   "then σ_N = 0. ρ = 7 is the paper's choice; larger ρ spends more steps at low noise. "
+                   "With a model connected, σmin/σmax at 0 mean the model's own range.")
+    CATEGORY = SCHEDULERS
+    RETURN_TYPES = ("SIGMAS",)
+    FUNCTION = "get_sigmas"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "steps": ("INT", {"default": 20, "min": 1, "max": 10000, "tooltip": "Number of sampling steps N; the schedule has N+1 entries ending in 0."}),
+                "sigma_min": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 5000.0, "step": 0.001, "round": False,
+                                        "tooltip": "Lowest non-zero σ. 0 = the connected model's σmin (SD1.x: 0.0292)."}),
+                "sigma_max": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False,
+                                        "tooltip": "Highest σ, where sampling starts. 0 = the connected model's σmax (SD1.x: 14.61)."}),
+                "rho": ("FLOAT", {"default": 7.0, "min": 0.01, "max": 100.0, "step": 0.1, "round": False,
+                                  "tooltip": "ρ of EDM eq. 5 (paper: 7). 1 = uniform in σ; larger = denser steps near σmin."}),
+            },
+            "optional": {
+                "model": ("MODEL", {"tooltip": "Optional: supplies σmin/σmax where those inputs are 0."}),
+            },
+        }
+
+    def get_sigmas(self, steps: int, sigma_min: float, sigma_max: float, rho: float, model=None):
+        if model is not None:
+            model_min, model_max = sigma_range(model)
+            sigma_min = sigma_min or model_min
+            sigma_max = sigma_max or model_max
+        elif sigma_min == 0.0 or sigma_max == 0.0:
+            raise ValueError("inputs 'sigma_min'/'sigma_max' are 0, which means 'the model's range', but no 'model' is "
+                             "connected: connect a model or enter both values (SD1.x: sigma_min 0.0292, sigma_max 14.61).")
+        return (S.karras_sigmas(steps, sigma_min, sigma_max, rho),)
+
+
+class SamplerLabSpacingSigmas:
+    DESCRIPTION = ("σ at the timesteps that Lin et al. 2023 (Table 2) call leading, linspace or trailing, taken from the model's "
+                   "discrete schedule, then 0. Trailing always starts at the last timestep, as a zero-terminal-SNR model needs.")
+    CATEGORY = SCHEDULERS
+    RETURN_TYPES = ("SIGMAS",)
+    FUNCTION = "get_sigmas"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "model": ("MODEL", {"tooltip": "A model with a discrete timestep schedule (SD1.x, SD2.x, SDXL…)."}),
+                "steps": ("INT", {"default": 10, "min": 1, "max": 10000, "tooltip": "Number of sampling steps S (at most the model's timesteps, usually 1000)."}),
+                "spacing": (["trailing", "linspace", "leading"], {"default": "trailing",
+                            "tooltip": "trailing: T−1, T−1−T/S, … (includes the last timestep; recommended). linspace: evenly from T−1 to 0. "
+                                       "leading: (S−1)·T/S … 0 (DDIM/PNDM default; skips the noisiest timesteps)."}),
+            },
+        }
+
+    def get_sigmas(self, model, steps: int, spacing: str):
+        table = require_discrete(model, "SamplerLabSpacingSigmas").float().cpu()
+        if steps > len(table):
+            raise ValueError(f"input 'steps' = {steps} is more than the model's {len(table)} discrete timesteps; use at most {len(table)}.")
+        return (S.sigmas_for_timesteps(table, S.spacing_timesteps(spacing, steps, len(table))),)
+
+
+class SamplerLabZeroTerminalSNR:
+    DESCRIPTION = ("Rescales the model's discrete noise schedule to zero terminal SNR (Lin et al. 2023, Algorithm 1): sqrt(ᾱ) "
+                   "shifted and scaled so the first timestep keeps its value and the last reaches 0. Only for v-prediction "
+                   "(or x0) models: ε-prediction cannot denoise pure noise. σ at the last timestep is held finite "
+                   f"(ᾱ_T = {ZERO_SNR_ALPHA_CUMPROD:.3g}) so samplers can start there. Returns a patched copy; the input model is untouched.")
+    CATEGORY = "model_patches/unet"
+    RETURN_TYPES = ("MODEL",)
+    FUNCTION = "patch"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"model": ("MODEL", {"tooltip": "A v-prediction model with a discrete schedule, e.g. SD2.x-v or a zero-SNR fine-tune."})}}
+
+    def patch(self, model):
+        ms = model_sampling(model)
+        table = require_discrete(model, "SamplerLabZeroTerminalSNR")
+        if not isinstance(ms, comfy.model_sampling.ModelSamplingDiscrete):
+            raise ValueError("input 'model' is a flow model, whose schedule already ends at pure noise; it needs no zero-terminal-SNR rescale.")
+        if isinstance(ms, comfy.model_sampling.EPS) and not isinstance(ms, (comfy.model_sampling.V_PREDICTION, comfy.model_sampling.X0)):
+            raise ValueError("input 'model' predicts ε, which carries no information about the image at zero SNR (Lin et al. §3.2); "
+                             "use a v-prediction model, or put a ModelSamplingDiscrete node set to v_prediction before this one "
+                             "if the checkpoint is v-prediction.")
+        alphas_cumprod = 1.0 / (1.0 + table.double().cpu() ** 2)
+        rescaled = S.alphas_cumprod(S.rescale_zero_terminal_snr(S.betas_from_alphas_cumprod(alphas_cumprod)))
+        rescaled = rescaled.clamp(min=ZERO_SNR_ALPHA_CUMPROD)
+        patched = copy.deepcopy(ms)
+        patched.set_sigmas(S.sigmas_from_alphas_cumprod(rescaled).float().to(table.device))
+        m = model.clone()
+        m.add_object_patch("model_sampling", patched)
+        return (m,)

@@ -1,0 +1,103 @@
+"""Noise schedules: EDM's Karras σ (Karras et al. 2022, eq. 5) and discrete VP schedules with the fixes of
+Lin et al. 2023 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing)."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, *, device=None) -> torch.Tensor:
+    """EDM eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)·(σmin^(1/ρ) − σmax^(1/ρ)))^ρ for i < N, then σ_N = 0.
+
+    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max; rho > 0. Returns float32 [N+1].
+    """
+    _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
+    _require(math.isfinite(rho) and rho > 0, f"rho must be a finite number > 0, got {rho!r}")
+    _require(math.isfinite(sigma_min) and sigma_min > 0, f"sigma_min must be a finite number > 0, got {sigma_min!r}")
+    _require(math.isfinite(sigma_max) and sigma_max > sigma_min,
+             f"sigma_max must be finite and above sigma_min ({sigma_min!r}), got {sigma_max!r}")
+    ramp = torch.linspace(0, 1, steps, dtype=torch.float64) if steps > 1 else torch.zeros(1, dtype=torch.float64)
+    max_inv_rho, min_inv_rho = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
+    sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)) ** rho
+    return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=torch.float32)
+
+
+def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:
+    """β_1..β_T (float64) of the schedules in Lin et al. Table 1.
+
+    "linear": Ho et al. 2020, 1e-4 … 0.02. "scaled_linear": Stable Diffusion, (linspace(√0.00085, √0.012))².
+    "cosine": Nichol & Dhariwal 2021, ᾱ(t) = cos²((t/T + s)/(1 + s)·π/2) with s = 0.008, β clipped at 0.999.
+    """
+    _require(isinstance(num_timesteps, int) and num_timesteps >= 2, f"num_timesteps must be an integer ≥ 2, got {num_timesteps!r}")
+    if schedule == "linear":
+        return torch.linspace(1e-4, 0.02, num_timesteps, dtype=torch.float64)
+    if schedule == "scaled_linear":
+        return torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, num_timesteps, dtype=torch.float64) ** 2
+    if schedule == "cosine":
+        s = 0.008
+        t = torch.arange(num_timesteps + 1, dtype=torch.float64) / num_timesteps
+        f = torch.cos((t + s) / (1 + s) * math.pi / 2) ** 2
+        return (1 - f[1:] / f[:-1]).clamp(max=0.999)
+    raise ValueError(f"schedule must be 'linear', 'scaled_linear' or 'cosine', got {schedule!r}")
+
+
+def alphas_cumprod(betas: torch.Tensor) -> torch.Tensor:
+    """ᾱ_t = Π_{s ≤ t} (1 − β_s)."""
+    return torch.cumprod(1 - betas, dim=0)
+
+
+def betas_from_alphas_cumprod(alphas_cumprod: torch.Tensor) -> torch.Tensor:
+    """Inverse of `alphas_cumprod`: β_1 = 1 − ᾱ_1, β_t = 1 − ᾱ_t/ᾱ_{t−1}."""
+    return 1 - torch.cat([alphas_cumprod[:1], alphas_cumprod[1:] / alphas_cumprod[:-1]])
+
+
+def sigmas_from_alphas_cumprod(alphas_cumprod: torch.Tensor) -> torch.Tensor:
+    """σ_t = sqrt((1 − ᾱ_t)/ᾱ_t), the noise level of x_t/sqrt(ᾱ_t); ∞ where ᾱ_t = 0 (SNR 0)."""
+    return ((1 - alphas_cumprod) / alphas_cumprod) ** 0.5
+
+
+def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
+    """Lin et al. Algorithm 1: shift sqrt(ᾱ) so the last timestep has ᾱ_T = 0, scale so ᾱ_1 is unchanged.
+
+    Returns new betas (float64); the last β is exactly 1 (SNR(T) = 0).
+    """
+    sqrt_ab = alphas_cumprod(betas.double()).sqrt()
+    first, last = sqrt_ab[0].clone(), sqrt_ab[-1].clone()
+    _require(bool(first > last), "betas must make ᾱ decrease from the first to the last timestep")
+    sqrt_ab = (sqrt_ab - last) * first / (first - last)
+    return betas_from_alphas_cumprod(sqrt_ab ** 2)
+
+
+def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> torch.Tensor:
+    """Sampling timesteps (0-based, descending) of Lin et al. Table 2, T = num_timesteps, S = steps.
+
+    leading: arange(0, T, T//S) reversed (DDIM, PNDM); linspace: round(linspace(0, T−1, S)) reversed (iDDPM);
+    trailing: round(arange(T, 0, −T/S)) − 1 (DPM-Solver; always includes the last timestep T−1).
+    """
+    _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got {num_timesteps!r}")
+    _require(isinstance(steps, int) and 1 <= steps <= num_timesteps,
+             f"steps must be an integer from 1 to num_timesteps ({num_timesteps}), got {steps!r}")
+    if spacing == "leading":
+        t = torch.arange(steps, dtype=torch.float64) * (num_timesteps // steps)
+    elif spacing == "linspace":
+        t = torch.linspace(0, num_timesteps - 1, steps, dtype=torch.float64).round()
+    elif spacing == "trailing":
+        t = (torch.arange(num_timesteps, 0, -num_timesteps / steps, dtype=torch.float64).round() - 1).flip(0)
+    else:
+        raise ValueError(f"spacing must be 'leading', 'linspace' or 'trailing', got {spacing!r}")
+    return t.flip(0).long()
+
+
+def sigmas_for_timesteps(sigma_table: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
+    """σ of each timestep from a discrete table (index = timestep), then a final exact 0. float32 [len + 1]."""
+    _require(sigma_table.ndim == 1, "sigma_table must be 1-D (one σ per discrete timestep)")
+    _require(bool(((timesteps >= 0) & (timesteps < len(sigma_table))).all()),
+             f"timesteps must lie in [0, {len(sigma_table) - 1}]")
+    sigmas = sigma_table[timesteps.to(sigma_table.device)].float()
+    return torch.cat([sigmas, sigmas.new_zeros(1)])
