@@ -1,0 +1,740 @@
+"""Test harness for running Sampler Lab against a real ComfyUI host (in-process and as a server).
+
+No pytest dependency: usable from scripts, benches and the fixture node package alike.
+
+In-process:
+    import hostlib
+    hostlib.import_host()                 # comfy importable, CPU mode; idempotent
+    pack = hostlib.import_pack()          # repo root loaded as package ``comfyui_sampler_lab``
+    m = hostlib.tiny_model("sd15_v")      # comfy.model_patcher.ModelPatcher, like a checkpoint loader gives
+    pos = hostlib.sd15_conditioning(1); neg = hostlib.sd15_conditioning(2)
+    (out,) = nodes.common_ksampler(m, 0, 4, 5.0, "euler", "karras", pos, neg, hostlib.latent(1))
+
+Server:
+    with hostlib.HostServer() as srv:     # boots .host/ComfyUI/main.py on 127.0.0.1:<free port>
+        pid = srv.post_prompt(api_prompt)
+        entry = srv.wait(pid)             # history entry; raises HostPromptError on execution error
+
+Tiny models reach the server through the test-only custom node package ``tests/host_fixture_nodes``
+(symlinked by HostServer as ``custom_nodes/samplerlab_test_fixtures``); its node
+``SamplerLabTestTinyCheckpoint`` is a drop-in for CheckpointLoaderSimple (MODEL, CLIP, VAE) whose
+CLIP and VAE are cheap deterministic fakes that work with the host's CLIPTextEncode, CLIPTextEncodeSDXL,
+VAEDecode and VAEEncode nodes.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+TESTS_DIR = os.path.dirname(os.path.realpath(__file__))
+REPO_DIR = os.path.dirname(TESTS_DIR)
+HOST_DIR = os.path.join(REPO_DIR, ".host", "ComfyUI")
+FIXTURE_NODES_DIR = os.path.join(TESTS_DIR, "host_fixture_nodes")
+PACK_MODULE_NAME = "comfyui_sampler_lab"
+PACK_NODE_DIR_NAME = "comfyui_sampler_lab"
+FIXTURE_NODE_DIR_NAME = "samplerlab_test_fixtures"
+VENV_PYTHON = os.path.join(REPO_DIR, ".venv", "bin", "python")
+
+MODEL_KINDS = ("sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "flow")
+
+# --------------------------------------------------------------------------------------------------
+# host import
+# --------------------------------------------------------------------------------------------------
+
+_HOST_IMPORTED = False
+
+
+def import_host():
+    """Make the host's modules importable in this process (CPU mode, no CLI parsing). Idempotent.
+
+    Returns the host's ``comfy.model_management`` module. ``sys.modules['nodes']`` is the host's nodes.py.
+    """
+    global _HOST_IMPORTED
+    if HOST_DIR not in sys.path:
+        sys.path.insert(0, HOST_DIR)
+    if _HOST_IMPORTED:
+        import comfy.model_management
+        return comfy.model_management
+    if "comfy.model_management" not in sys.modules:
+        # First import in this process: no argv parsing, CPU only.
+        import comfy.options
+        comfy.options.enable_args_parsing(False)
+        from comfy.cli_args import args
+        args.cpu = True
+    # The host's nodes.py puts ComfyUI/comfy/ at sys.path[0] (so `import utils` would then find comfy/utils.py);
+    # main.py imports the top-level `utils` package first; do the same.
+    import utils.install_util  # noqa: F401
+    import utils.extra_config  # noqa: F401
+    import folder_paths  # noqa: F401
+    # A stray `nodes` (e.g. our own nodes/ package via the repo root on sys.path) must not shadow the host's.
+    _ensure_host_nodes_module()
+    import comfy.model_management  # noqa: F401
+    import comfy.utils  # noqa: F401
+    import comfy.model_base  # noqa: F401
+    import comfy.model_patcher  # noqa: F401
+    import comfy.supported_models  # noqa: F401
+    import comfy.sample  # noqa: F401
+    import comfy.samplers  # noqa: F401
+    import comfy.k_diffusion.sampling  # noqa: F401
+    import nodes  # noqa: F401  (host nodes.py)
+    _HOST_IMPORTED = True
+    return comfy.model_management
+
+
+def _ensure_host_nodes_module():
+    host_nodes = os.path.join(HOST_DIR, "nodes.py")
+    mod = sys.modules.get("nodes")
+    if mod is not None and os.path.realpath(getattr(mod, "__file__", "") or "") != os.path.realpath(host_nodes):
+        del sys.modules["nodes"]
+        mod = None
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("nodes", host_nodes)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["nodes"] = mod
+        try:
+            spec.loader.exec_module(mod)
+        except BaseException:
+            sys.modules.pop("nodes", None)
+            raise
+    return mod
+
+
+def host_nodes():
+    """The host's ``nodes`` module (nodes.py of ComfyUI)."""
+    import_host()
+    return _ensure_host_nodes_module()
+
+
+_EXTRAS_LOADED = False
+
+
+def load_builtin_extra_nodes():
+    """Register the host's comfy_extras nodes (V3 nodes like CLIPTextEncodeSDXL, SamplerCustomAdvanced,
+    ModelSamplingDiscrete...) into nodes.NODE_CLASS_MAPPINGS in-process, as the server does at boot.
+    Idempotent. Returns the list of comfy_extras files that failed to import (torchaudio ones on CPU)."""
+    global _EXTRAS_LOADED
+    n = host_nodes()
+    if _EXTRAS_LOADED:
+        return []
+    import asyncio
+    failed = asyncio.run(n.init_builtin_extra_nodes())
+    _EXTRAS_LOADED = True
+    return failed
+
+
+def import_pack(name: str = PACK_MODULE_NAME, reload: bool = False):
+    """Import the repo root as a package the way ComfyUI imports a custom node directory.
+
+    Returns the package module (with NODE_CLASS_MAPPINGS etc). The host's nodes.py stays sys.modules['nodes'].
+    """
+    import_host()
+    if not reload and name in sys.modules:
+        return sys.modules[name]
+    if reload:
+        for k in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[k]
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(REPO_DIR, "__init__.py"), submodule_search_locations=[REPO_DIR])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        for k in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[k]
+        raise
+    finally:
+        _ensure_host_nodes_module()
+    return mod
+
+
+def import_fixture_nodes():
+    """The test-only fixture node package (tests/host_fixture_nodes) loaded as a package, in-process."""
+    import_host()
+    name = "samplerlab_test_fixtures"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(FIXTURE_NODES_DIR, "__init__.py"), submodule_search_locations=[FIXTURE_NODES_DIR])
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# --------------------------------------------------------------------------------------------------
+# tiny models
+# --------------------------------------------------------------------------------------------------
+
+def _unet_config(kind):
+    base = dict(
+        use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, use_spatial_transformer=True,
+        legacy=False, model_channels=32, num_res_blocks=[1, 1], channel_mult=[1, 2],
+        transformer_depth=[0, 1], transformer_depth_middle=1, transformer_depth_output=[0, 0, 1, 1],
+        use_temporal_attention=False, use_temporal_resblock=False,
+    )
+    if kind.startswith("sdxl"):
+        base.update(num_classes="sequential", adm_in_channels=2816, use_linear_in_transformer=True,
+                    context_dim=2048)
+    else:
+        base.update(adm_in_channels=None, use_linear_in_transformer=False, context_dim=768)
+    return base
+
+
+def init_weights(module, seed: int = 0):
+    """Deterministically (re)initialise every layer: comfy.ops layers skip init (their memory is garbage).
+
+    Uses torch's default initialisers for Linear/Conv (kaiming-uniform), ones/zeros for norms; the
+    global RNG state is left untouched.
+    """
+    import torch
+    nn = torch.nn
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            for m in module.modules():
+                if isinstance(m, nn.Linear):
+                    nn.Linear.reset_parameters(m)
+                elif isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+                    nn.modules.conv._ConvNd.reset_parameters(m)
+                elif isinstance(m, (nn.GroupNorm, nn.LayerNorm)):
+                    if getattr(m, "weight", None) is not None:
+                        nn.init.ones_(m.weight)
+                    if getattr(m, "bias", None) is not None:
+                        nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.Embedding):
+                    nn.init.normal_(m.weight, std=0.02)
+            for name, p in module.named_parameters(recurse=True):
+                if not torch.isfinite(p).all():  # anything an unknown layer type left uninitialised
+                    nn.init.normal_(p, std=0.02)
+    return module
+
+
+def tiny_model_config(kind: str):
+    """The host supported-model config object (comfy.supported_models.SD15 / SDXL) for a tiny kind."""
+    import_host()
+    import torch
+    import comfy.supported_models as sm
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown tiny model kind {kind!r}; one of {MODEL_KINDS}")
+    uc = _unet_config(kind)
+    if kind.startswith("sdxl"):
+        cfg = sm.SDXL(uc)
+    else:
+        cfg = sm.SD15(uc)
+    if kind == "flow":
+        cfg.sampling_settings["shift"] = 3.0
+        cfg.sampling_settings["multiplier"] = 1000
+    cfg.set_inference_dtype(torch.float32, None)
+    return cfg
+
+
+def _model_type(kind):
+    from comfy.model_base import ModelType
+    if kind.endswith("_v"):
+        return ModelType.V_PREDICTION
+    if kind == "flow":
+        return ModelType.FLOW
+    return ModelType.EPS
+
+
+def tiny_base_model(kind: str = "sd15_eps", seed: int = 0):
+    """The bare comfy.model_base.BaseModel / SDXL (not wrapped), weights initialised from ``seed``."""
+    import_host()
+    import comfy.model_base as mb
+    cfg = tiny_model_config(kind)
+    cls = mb.SDXL if kind.startswith("sdxl") else mb.BaseModel
+    model = cls(cfg, model_type=_model_type(kind), device=None)
+    init_weights(model, seed)
+    model.eval()
+    return model
+
+
+def tiny_model(kind: str = "sd15_eps", seed: int = 0):
+    """A tiny float32 CPU model as a comfy.model_patcher.ModelPatcher (what CheckpointLoaderSimple gives).
+
+    kinds: sd15_eps, sd15_v (SD1.x shaped: context [B,77,768]); sdxl_eps, sdxl_v (context [B,77,2048],
+    pooled [B,1280] + size embeddings -> adm 2816); flow (SD1.x-shaped UNet with ModelSamplingDiscreteFlow,
+    shift 3, CONST prediction). Latents are 4-channel. Fresh model each call.
+    """
+    mm = import_host()
+    import comfy.model_patcher
+    model = tiny_base_model(kind, seed)
+    return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
+                                            offload_device=mm.unet_offload_device())
+
+
+def _gen(seed):
+    import torch
+    g = torch.Generator(device="cpu")
+    g.manual_seed(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    return g
+
+
+def sd15_conditioning(seed: int = 0, batch: int = 1, tokens: int = 77):
+    """CONDITIONING like the host's CLIPTextEncode gives with an SD1.x CLIP: [[cond[B,77,768], {pooled_output}]]."""
+    import torch
+    g = _gen(seed)
+    cond = torch.randn(batch, tokens, 768, generator=g)
+    pooled = torch.randn(batch, 768, generator=g)
+    return [[cond, {"pooled_output": pooled}]]
+
+
+def sdxl_conditioning(seed: int = 0, batch: int = 1, width: int = 1024, height: int = 1024, tokens: int = 77):
+    """CONDITIONING like the host's CLIPTextEncodeSDXL gives: cond [B,77,2048], pooled_output [B,1280], sizes."""
+    import torch
+    g = _gen(seed)
+    cond = torch.randn(batch, tokens, 2048, generator=g)
+    pooled = torch.randn(batch, 1280, generator=g)
+    return [[cond, {"pooled_output": pooled, "width": width, "height": height, "crop_w": 0, "crop_h": 0,
+                    "target_width": width, "target_height": height}]]
+
+
+def conditioning_for(kind: str, seed: int = 0, batch: int = 1):
+    """The conditioning builder that fits a tiny model kind."""
+    return sdxl_conditioning(seed, batch) if kind.startswith("sdxl") else sd15_conditioning(seed, batch)
+
+
+def latent(batch: int = 1, h: int = 16, w: int = 16, seed=None, channels: int = 4):
+    """A LATENT dict {"samples": [B,C,h,w]}; zeros (like EmptyLatentImage) unless ``seed`` is given (randn)."""
+    import torch
+    if seed is None:
+        s = torch.zeros(batch, channels, h, w)
+    else:
+        s = torch.randn(batch, channels, h, w, generator=_gen(seed))
+    return {"samples": s}
+
+
+def ksample(model, positive, negative, latent_dict, seed=0, steps=4, cfg=5.0, sampler_name="euler",
+            scheduler="karras", denoise=1.0):
+    """Run the host's own KSampler path (nodes.common_ksampler); returns the output samples tensor."""
+    n = host_nodes()
+    (out,) = n.common_ksampler(model, seed, steps, cfg, sampler_name, scheduler, positive, negative,
+                               latent_dict, denoise=denoise)
+    return out["samples"]
+
+
+# --------------------------------------------------------------------------------------------------
+# fake CLIP / VAE for the tiny checkpoint (deterministic, cheap, duck-typed to what host nodes call)
+# --------------------------------------------------------------------------------------------------
+
+def _text_seed(text):
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+
+
+class FakeCLIP:
+    """Stands in for comfy.sd.CLIP: CLIPTextEncode / CLIPTextEncodeSDXL / CLIPSetLastLayer work with it.
+
+    The conditioning is a pure function of the text (seeded random), shaped for ``kind``.
+    """
+
+    def __init__(self, kind="sd15_eps"):
+        self.kind = kind
+        self.layer_idx = None
+
+    def clone(self):
+        c = FakeCLIP(self.kind)
+        c.layer_idx = self.layer_idx
+        return c
+
+    def clip_layer(self, layer_idx):
+        self.layer_idx = layer_idx
+
+    def set_clip_options(self, *a, **k):
+        pass
+
+    def reset_clip_options(self):
+        pass
+
+    def tokenize(self, text, return_word_ids=False, **kwargs):
+        # Same keys as the real tokenizers (SD1: "l"; SDXL: "g" and "l"); the "tokens" are the text itself.
+        if self.kind.startswith("sdxl"):
+            return {"g": text, "l": text}
+        return {"l": text}
+
+    def _text_of(self, tokens):
+        if isinstance(tokens, dict):
+            if "text" in tokens:
+                return str(tokens["text"])
+            return "|".join(f"{k}={self._text_of(v)}" for k, v in sorted(tokens.items()))
+        return str(tokens)
+
+    def encode_from_tokens(self, tokens, return_pooled=False, return_dict=False):
+        c = conditioning_for(self.kind, _text_seed(self._text_of(tokens) + f"|layer={self.layer_idx}"))
+        cond, extra = c[0][0], c[0][1]
+        pooled = extra["pooled_output"]
+        if return_dict:
+            return {"cond": cond, "pooled_output": pooled}
+        if return_pooled:
+            return cond, pooled
+        return cond
+
+    def encode_from_tokens_scheduled(self, tokens, unprojected=False, add_dict={}, show_pbar=True):
+        d = self.encode_from_tokens(tokens, return_dict=True)
+        cond = d.pop("cond")
+        d.update(add_dict)
+        return [[cond, d]]
+
+    def encode(self, text):
+        return self.encode_from_tokens(self.tokenize(text))
+
+    def get_sd(self):
+        return {}
+
+    def load_model(self):
+        return None
+
+
+class FakeVAE:
+    """Stands in for comfy.sd.VAE (8x spatial, 4-channel latent): VAEDecode / VAEEncode work with it.
+
+    decode: fixed 4->3 projection, nearest 8x upsample, sigmoid -> IMAGE [B,H,W,3] in (0,1).
+    encode: 8x8 average pool, fixed 3->4 projection of (x-0.5).
+    """
+    latent_channels = 4
+    downscale_ratio = 8
+    upscale_ratio = 8
+    output_channels = 3
+
+    def __init__(self):
+        import torch
+        g = _gen(1234)
+        self.w_dec = torch.randn(3, 4, generator=g) * 0.5
+        self.w_enc = torch.randn(4, 3, generator=g) * 0.5
+
+    def spacial_compression_decode(self):
+        return 8
+
+    def spacial_compression_encode(self):
+        return 8
+
+    def temporal_compression_decode(self):
+        return None
+
+    def decode(self, samples, vae_options={}):
+        import torch
+        x = torch.einsum("oc,bchw->bohw", self.w_dec, samples.float().cpu())
+        x = torch.nn.functional.interpolate(x, scale_factor=8, mode="nearest")
+        return torch.sigmoid(x).movedim(1, -1).contiguous()
+
+    def decode_tiled(self, samples, *a, **k):
+        return self.decode(samples)
+
+    def encode(self, pixels):
+        import torch
+        x = pixels[..., :3].float().cpu().movedim(-1, 1) - 0.5
+        x = torch.nn.functional.avg_pool2d(x, 8)
+        return torch.einsum("oc,bchw->bohw", self.w_enc, x)
+
+    def encode_tiled(self, pixels, *a, **k):
+        return self.encode(pixels)
+
+    def get_sd(self):
+        return {}
+
+
+def tiny_checkpoint(kind: str = "sd15_eps", seed: int = 0):
+    """(MODEL, CLIP, VAE) like CheckpointLoaderSimple: tiny ModelPatcher + FakeCLIP + FakeVAE."""
+    return tiny_model(kind, seed), FakeCLIP(kind), FakeVAE()
+
+
+def tensor_stats(t):
+    """JSON-able summary of a tensor: shape, finite, mean, std, min, max, sha256 of the float32 bytes."""
+    import torch
+    t = t.detach().float().cpu().contiguous()
+    finite = bool(torch.isfinite(t).all())
+    return {
+        "shape": list(t.shape),
+        "finite": finite,
+        "mean": float(t.mean()) if t.numel() else 0.0,
+        "std": float(t.std()) if t.numel() > 1 else 0.0,
+        "min": float(t.min()) if t.numel() else 0.0,
+        "max": float(t.max()) if t.numel() else 0.0,
+        "sha256": hashlib.sha256(t.numpy().tobytes()).hexdigest(),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# server
+# --------------------------------------------------------------------------------------------------
+
+class HostServerError(RuntimeError):
+    pass
+
+
+class HostPromptError(HostServerError):
+    """A prompt was rejected (400 from /prompt) or failed during execution."""
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.details = details
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+class HostServer:
+    """A real ComfyUI server (the host tree's main.py) on 127.0.0.1, with our pack installed.
+
+    base dir (temp) gets custom_nodes/comfyui_sampler_lab -> REPO_DIR and
+    custom_nodes/samplerlab_test_fixtures -> tests/host_fixture_nodes (fixture=True), plus ``extra_nodes``
+    (paths, or {name: path}) symlinked in. Use as a context manager or start()/stop().
+    """
+
+    def __init__(self, extra_nodes=None, fixture=True, install_pack=True, port=None, boot_timeout=90.0,
+                 extra_args=(), env=None, keep_dir=False):
+        self.extra_nodes = extra_nodes or {}
+        self.fixture = fixture
+        self.install_pack = install_pack
+        self.port = port
+        self.boot_timeout = boot_timeout
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.keep_dir = keep_dir
+        self.base_dir = None
+        self.proc = None
+        self.log_path = None
+        self._log_file = None
+        self.client_id = uuid.uuid4().hex
+        self.boot_seconds = None
+
+    # -- lifecycle --
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _link(self, src, name):
+        dst = os.path.join(self.base_dir, "custom_nodes", name)
+        os.symlink(os.path.realpath(src), dst, target_is_directory=os.path.isdir(src))
+
+    def start(self):
+        if self.proc is not None:
+            return self
+        self.base_dir = tempfile.mkdtemp(prefix="samplerlab-host-")
+        for sub in ("custom_nodes", "models/checkpoints", "models/diffusion_models", "input", "output",
+                    "temp", "user"):
+            os.makedirs(os.path.join(self.base_dir, sub), exist_ok=True)
+        if self.install_pack:
+            self._link(REPO_DIR, PACK_NODE_DIR_NAME)
+        if self.fixture:
+            self._link(FIXTURE_NODES_DIR, FIXTURE_NODE_DIR_NAME)
+        extra = self.extra_nodes
+        if not isinstance(extra, dict):
+            extra = {os.path.basename(os.path.normpath(p)): p for p in extra}
+        for name, path in extra.items():
+            self._link(path, name)
+        if self.port is None:
+            self.port = free_port()
+        self.log_path = os.path.join(self.base_dir, "server.log")
+        self._log_file = open(self.log_path, "wb")
+        python = VENV_PYTHON if os.path.exists(VENV_PYTHON) else sys.executable
+        cmd = [python, "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(self.port),
+               "--disable-auto-launch", "--database-url", "sqlite:///:memory:",
+               "--base-directory", self.base_dir] + self.extra_args
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        env["PYTHONUNBUFFERED"] = "1"
+        env.setdefault("OMP_NUM_THREADS", "4")
+        if self.env:
+            env.update(self.env)
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, cwd=HOST_DIR, stdout=self._log_file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.boot_seconds = time.monotonic() - t0
+        return self
+
+    def _wait_ready(self):
+        import requests
+        deadline = time.monotonic() + self.boot_timeout
+        while True:
+            rc = self.proc.poll()
+            if rc is not None:
+                raise HostServerError(f"ComfyUI exited with code {rc} during boot.\n--- log tail ---\n"
+                                      + self.log_tail())
+            try:
+                r = requests.get(self.url + "/object_info/KSampler", timeout=5)
+                if r.status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise HostServerError(f"ComfyUI not ready after {self.boot_timeout:.0f}s.\n--- log tail ---\n"
+                                      + self.log_tail())
+            time.sleep(0.25)
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=10)
+            self.proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        if self.base_dir and not self.keep_dir:
+            # keep the log readable after stop: copy it beside the temp dir's parent? just read it first.
+            try:
+                self._final_log = self.log_text()
+            except OSError:
+                self._final_log = ""
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+            self.base_dir = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- logs --
+    def log_text(self):
+        if self.log_path and os.path.exists(self.log_path):
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        return getattr(self, "_final_log", "")
+
+    def custom_node_imports(self):
+        """{dir name: True/False} from the boot log's "Import times for custom nodes" block (False = failed)."""
+        out = {}
+        for line in self.log_text().splitlines():
+            line = line.strip()
+            if " seconds" in line and "/custom_nodes/" in line:
+                name = line.rsplit("/", 1)[-1]
+                failed = "(IMPORT FAILED)" in line
+                out[name] = not failed
+        return out
+
+    def pack_loaded(self):
+        """Whether the host imported our pack without an import failure."""
+        return self.custom_node_imports().get(PACK_NODE_DIR_NAME, False)
+
+    def log_tail(self, n=60):
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+    # -- http --
+    def get(self, path, **kw):
+        """GET url+path; returns parsed JSON when the response is JSON, else the requests.Response."""
+        import requests
+        r = requests.get(self.url + path, timeout=kw.pop("timeout", 30), **kw)
+        r.raise_for_status()
+        if r.headers.get("Content-Type", "").startswith("application/json"):
+            return r.json()
+        return r
+
+    def post(self, path, payload, **kw):
+        import requests
+        return requests.post(self.url + path, json=payload, timeout=kw.pop("timeout", 30), **kw)
+
+    def object_info(self, node_class=None):
+        return self.get("/object_info" + (f"/{node_class}" if node_class else ""))
+
+    def post_prompt(self, api_prompt, extra_data=None):
+        """Queue an API-format prompt; returns prompt_id. Raises HostPromptError on validation errors."""
+        payload = {"prompt": api_prompt, "client_id": self.client_id}
+        if extra_data:
+            payload["extra_data"] = extra_data
+        r = self.post("/prompt", payload)
+        try:
+            body = r.json()
+        except ValueError:
+            body = {"text": r.text}
+        if r.status_code != 200 or "prompt_id" not in body:
+            raise HostPromptError(f"/prompt rejected ({r.status_code}): {json.dumps(body, indent=1)[:4000]}",
+                                  body)
+        return body["prompt_id"]
+
+    def wait(self, prompt_id, timeout=60.0, poll=0.1):
+        """Poll /history/<id> until done; returns the history entry (outputs, status, ...)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            h = self.get(f"/history/{prompt_id}")
+            entry = h.get(prompt_id) if isinstance(h, dict) else None
+            if entry is not None:
+                status = entry.get("status") or {}
+                if status.get("status_str") == "error":
+                    msgs = [m for m in status.get("messages", []) if m and m[0] == "execution_error"]
+                    details = msgs[-1][1] if msgs else status
+                    msg = "prompt failed"
+                    if isinstance(details, dict):
+                        msg = (f"prompt failed in node {details.get('node_id')} ({details.get('node_type')}): "
+                               f"{details.get('exception_type')}: {details.get('exception_message')}\n"
+                               + "".join(details.get("traceback") or []))
+                    raise HostPromptError(msg, details)
+                if status.get("completed", False) or status.get("status_str") == "success":
+                    return entry
+            if not self.alive():
+                raise HostServerError("ComfyUI died while waiting.\n--- log tail ---\n" + self.log_tail())
+            if time.monotonic() > deadline:
+                raise HostServerError(f"prompt {prompt_id} not done after {timeout}s.\n--- log tail ---\n"
+                                      + self.log_tail())
+            time.sleep(poll)
+
+    def run_prompt(self, api_prompt, timeout=60.0):
+        """post_prompt + wait; returns the history entry."""
+        return self.wait(self.post_prompt(api_prompt), timeout=timeout)
+
+    def free_memory(self):
+        """Ask the server to unload models and free memory (POST /free)."""
+        return self.post("/free", {"unload_models": True, "free_memory": True})
+
+
+# --------------------------------------------------------------------------------------------------
+# API prompt helpers
+# --------------------------------------------------------------------------------------------------
+
+def tiny_txt2img_prompt(kind="sd15_eps", seed=0, steps=4, cfg=5.0, sampler_name="euler", scheduler="karras",
+                        width=128, height=128, batch=1, positive="a photo", negative="", model_seed=0,
+                        decode=False):
+    """API prompt: TinyCheckpoint -> CLIPTextEncode x2 -> EmptyLatentImage -> KSampler -> LatentStats
+    (and VAEDecode -> ImageStats when decode). Node ids: "ckpt", "pos", "neg", "empty", "ksampler",
+    "stats" (, "decode", "img_stats"). Width/height are pixels (latent is /8)."""
+    p = {
+        "ckpt": {"class_type": "SamplerLabTestTinyCheckpoint", "inputs": {"kind": kind, "seed": model_seed}},
+        "pos": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["ckpt", 1], "text": positive}},
+        "neg": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["ckpt", 1], "text": negative}},
+        "empty": {"class_type": "EmptyLatentImage", "inputs": {"width": width, "height": height,
+                                                               "batch_size": batch}},
+        "ksampler": {"class_type": "KSampler", "inputs": {
+            "model": ["ckpt", 0], "seed": seed, "steps": steps, "cfg": cfg, "sampler_name": sampler_name,
+            "scheduler": scheduler, "positive": ["pos", 0], "negative": ["neg", 0],
+            "latent_image": ["empty", 0], "denoise": 1.0}},
+        "stats": {"class_type": "SamplerLabTestLatentStats", "inputs": {"samples": ["ksampler", 0]}},
+    }
+    if decode:
+        p["decode"] = {"class_type": "VAEDecode", "inputs": {"samples": ["ksampler", 0], "vae": ["ckpt", 2]}}
+        p["img_stats"] = {"class_type": "SamplerLabTestImageStats", "inputs": {"images": ["decode", 0]}}
+    return p
+
+
+def output_stats(entry, node_id, key="stats"):
+    """The stats list a SamplerLabTest*Stats node put in a history entry's outputs."""
+    return entry["outputs"][node_id][key]
