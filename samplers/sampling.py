@@ -44,6 +44,12 @@ def _check(x: torch.Tensor, sigmas: torch.Tensor) -> None:
         raise ValueError("sigmas must be ≥ 0 and non-increasing")
 
 
+def _sigma_tensors(x: torch.Tensor, sigmas: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """σ on x's device in at least float32 (float64 for float64 x), and a batch of ones to broadcast σ per sample."""
+    dtype = torch.promote_types(x.dtype, torch.float32)
+    return sigmas.to(device=x.device, dtype=dtype), torch.ones(x.shape[0], device=x.device, dtype=dtype)
+
+
 def _to_d(x: torch.Tensor, sigma: torch.Tensor, denoised: torch.Tensor) -> torch.Tensor:
     """dx/dσ = (x − D(x; σ))/σ (EDM eq. 4 with σ(t) = t)."""
     return (x - denoised) / sigma
@@ -53,8 +59,7 @@ def _to_d(x: torch.Tensor, sigma: torch.Tensor, denoised: torch.Tensor) -> torch
 def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, callback=None) -> torch.Tensor:
     """Euler's method on the probability-flow ODE: N steps, N evaluations."""
     _check(x, sigmas)
-    sigmas = sigmas.to(device=x.device, dtype=torch.float32)
-    ones = x.new_ones(x.shape[0], dtype=torch.float32)
+    sigmas, ones = _sigma_tensors(x, sigmas)
     for i in range(len(sigmas) - 1):
         denoised = denoiser(x, sigmas[i] * ones)
         if callback is not None:
@@ -82,9 +87,8 @@ def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor,
     if not 0 <= s_tmin <= s_tmax:
         raise ValueError(f"need 0 ≤ s_tmin ≤ s_tmax, got s_tmin={s_tmin!r}, s_tmax={s_tmax!r}")
     noise_sampler = noise_sampler or per_sample_noise_sampler(x, range(x.shape[0]))
-    sigmas = sigmas.to(device=x.device, dtype=torch.float32)
+    sigmas, ones = _sigma_tensors(x, sigmas)
     steps = len(sigmas) - 1
-    ones = x.new_ones(x.shape[0], dtype=torch.float32)
     for i in range(steps):
         sigma, sigma_next = sigmas[i], sigmas[i + 1]
         gamma = min(s_churn / steps, 2 ** 0.5 - 1) if s_tmin <= sigma <= s_tmax else 0.0

@@ -12,10 +12,11 @@ def _require(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
-def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, *, device=None) -> torch.Tensor:
+def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, *, device=None,
+                  dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """EDM eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)·(σmin^(1/ρ) − σmax^(1/ρ)))^ρ for i < N, then σ_N = 0.
 
-    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max; rho > 0. Returns float32 [N+1].
+    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max; rho > 0. Returns [N+1] in `dtype` (computed in float64).
     """
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     _require(math.isfinite(rho) and rho > 0, f"rho must be a finite number > 0, got {rho!r}")
@@ -25,7 +26,7 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     ramp = torch.linspace(0, 1, steps, dtype=torch.float64) if steps > 1 else torch.zeros(1, dtype=torch.float64)
     max_inv_rho, min_inv_rho = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
     sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)) ** rho
-    return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=torch.float32)
+    return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=dtype)
 
 
 def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:

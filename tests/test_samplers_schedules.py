@@ -1,0 +1,97 @@
+"""Schedules against the papers: EDM eq. 5, Lin et al. Table 1, Algorithm 1 and Table 2."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import samplers as S
+
+
+def test_karras_sigmas_follow_eq5():
+    sigmas = S.karras_sigmas(10, 0.002, 80.0, 7.0)
+    assert sigmas.shape == (11,) and sigmas.dtype == torch.float32
+    assert sigmas[0].item() == pytest.approx(80.0) and sigmas[9].item() == pytest.approx(0.002) and sigmas[10].item() == 0.0
+    assert (sigmas[1:] < sigmas[:-1]).all()
+    i = torch.arange(10, dtype=torch.float64)
+    eq5 = (80.0 ** (1 / 7) + i / 9 * (0.002 ** (1 / 7) - 80.0 ** (1 / 7))) ** 7
+    torch.testing.assert_close(sigmas[:-1].double(), eq5, rtol=1e-6, atol=0)
+    uniform = S.karras_sigmas(5, 1.0, 5.0, 1.0)  # ρ = 1: evenly spaced in σ
+    torch.testing.assert_close(uniform[:-1], torch.tensor([5.0, 4.0, 3.0, 2.0, 1.0]))
+    assert S.karras_sigmas(1, 0.1, 10.0).tolist() == pytest.approx([10.0, 0.0])
+
+
+def test_larger_rho_spends_more_steps_at_low_noise():
+    low = [(S.karras_sigmas(20, 0.03, 14.6, rho)[:-1] < 1.0).sum().item() for rho in (1.0, 3.0, 7.0)]
+    assert low[0] < low[1] < low[2]
+
+
+@pytest.mark.parametrize("args, name", [
+    ((0, 0.1, 10.0, 7.0), "steps"), ((10, 0.1, 10.0, 0.0), "rho"), ((10, 0.1, 10.0, -1.0), "rho"),
+    ((10, 0.0, 10.0, 7.0), "sigma_min"), ((10, 10.0, 10.0, 7.0), "sigma_max"), ((10, 0.1, float("nan"), 7.0), "sigma_max"),
+    ((10, float("inf"), 10.0, 7.0), "sigma_min"),
+])
+def test_karras_sigmas_refuse_bad_input(args, name):
+    with pytest.raises(ValueError, match=name):
+        S.karras_sigmas(*args)
+
+
+@pytest.mark.parametrize("schedule, snr, sqrt_ab", [
+    ("linear", 4.035993e-05, None), ("scaled_linear", 0.004682, 0.068265), ("cosine", 2.428735e-09, None),
+])
+def test_lin_table1_terminal_snr(schedule, snr, sqrt_ab):
+    ab = S.alphas_cumprod(S.make_betas(schedule))
+    assert (ab[-1] / (1 - ab[-1])).item() == pytest.approx(snr, rel=1e-3)
+    if sqrt_ab is not None:
+        assert ab[-1].sqrt().item() == pytest.approx(sqrt_ab, abs=5e-7)
+
+
+def test_cosine_betas_are_clipped():
+    betas = S.make_betas("cosine")
+    assert betas.max().item() == pytest.approx(0.999) and (betas > 0).all()
+    with pytest.raises(ValueError, match="schedule"):
+        S.make_betas("quadratic")
+
+
+@pytest.mark.parametrize("schedule", ["linear", "scaled_linear"])
+def test_zero_terminal_snr_algorithm1(schedule):
+    betas = S.make_betas(schedule)
+    rescaled = S.rescale_zero_terminal_snr(betas)
+    old, new = S.alphas_cumprod(betas).sqrt(), S.alphas_cumprod(rescaled).sqrt()
+    assert new[-1].item() == 0.0 and rescaled[-1].item() == 1.0
+    assert new[0].item() == pytest.approx(old[0].item(), rel=1e-12)
+    # linear in sqrt(ᾱ): new = a·old + b for every t
+    slope = (new[0] - new[-1]) / (old[0] - old[-1])
+    torch.testing.assert_close(new, slope * (old - old[-1]), rtol=1e-9, atol=1e-12)
+    assert (new[1:] <= new[:-1]).all()
+    assert math.isinf(S.sigmas_from_alphas_cumprod(S.alphas_cumprod(rescaled))[-1].item())
+
+
+def test_betas_round_trip_through_alphas_cumprod():
+    betas = S.make_betas("scaled_linear")
+    torch.testing.assert_close(S.betas_from_alphas_cumprod(S.alphas_cumprod(betas)), betas, rtol=1e-9, atol=1e-12)
+
+
+def test_lin_table2_spacing():
+    assert S.spacing_timesteps("leading", 10).tolist() == [900, 800, 700, 600, 500, 400, 300, 200, 100, 0]
+    assert S.spacing_timesteps("linspace", 10).tolist() == [999, 888, 777, 666, 555, 444, 333, 222, 111, 0]
+    assert S.spacing_timesteps("trailing", 10).tolist() == [999, 899, 799, 699, 599, 499, 399, 299, 199, 99]
+    for spacing in ("leading", "linspace", "trailing"):
+        for steps in (1, 3, 7, 25, 1000):
+            t = S.spacing_timesteps(spacing, steps)
+            assert len(t) == steps and t.dtype == torch.long and (t[1:] < t[:-1]).all() and 0 <= t.min() and t.max() <= 999
+    assert S.spacing_timesteps("trailing", 1).tolist() == [999]
+
+
+@pytest.mark.parametrize("spacing, steps", [("trailing", 0), ("trailing", 1001), ("sideways", 10)])
+def test_spacing_refuses_bad_input(spacing, steps):
+    with pytest.raises(ValueError, match="steps" if spacing != "sideways" else "spacing"):
+        S.spacing_timesteps(spacing, steps)
+
+
+def test_sigmas_for_timesteps_append_zero():
+    table = S.sigmas_from_alphas_cumprod(S.alphas_cumprod(S.make_betas("scaled_linear"))).float()
+    sigmas = S.sigmas_for_timesteps(table, S.spacing_timesteps("trailing", 4))
+    assert sigmas.tolist() == pytest.approx([table[999].item(), table[749].item(), table[499].item(), table[249].item(), 0.0])
+    assert sigmas[0].item() == pytest.approx(14.6146, rel=1e-4)  # SD1.x σmax
