@@ -12,6 +12,10 @@ if _REPO_DIR not in sys.path:
 
 import types  # noqa: E402
 
+# Pin `samplers` to our core now: once the host is imported, ComfyUI's comfy/ directory (which holds its own
+# samplers.py) sits early on sys.path and a later `import samplers` would find that module instead.
+import samplers  # noqa: E402,F401
+
 import pytest  # noqa: E402
 
 import hostlib  # noqa: E402

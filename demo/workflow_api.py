@@ -1,0 +1,126 @@
+"""ComfyUI workflow conversion: UI format (what the graph editor saves, version 0.4) → API format (what /prompt takes).
+
+Pure python, no torch. Usage:
+
+    api = ui_to_api(json.load(open("workflow.json")), object_info)   # object_info: GET /object_info of the server
+
+Rules (those of the ComfyUI frontend's graphToPrompt):
+- `widgets_values` map onto the node's widget inputs in INPUT_TYPES order (required, then optional; the server's
+  `input_order`), skipping the extra `control_after_generate` value ("fixed", "increment", "decrement",
+  "randomize") that the editor stores after a seed widget. A dict `widgets_values` maps by name.
+- a widget input that the editor has converted to an input socket and linked takes the link instead.
+- links map to [source node id (str), output index]; Reroute nodes are followed; PrimitiveNode values are inlined.
+- virtual nodes (Note, MarkdownNote, Reroute, PrimitiveNode) and muted nodes (mode 2) are dropped; a bypassed node
+  (mode 4) passes the first input of the same type through to each output.
+"""
+from __future__ import annotations
+
+import copy
+
+VIRTUAL_NODES = {"Note", "MarkdownNote", "Reroute", "PrimitiveNode"}
+WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"}
+CONTROL_VALUES = {"fixed", "increment", "decrement", "randomize"}
+MODE_MUTED, MODE_BYPASS = 2, 4
+
+
+class WorkflowError(ValueError):
+    pass
+
+
+def _is_widget(spec) -> bool:
+    """Whether an INPUT_TYPES entry (as /object_info gives it) is shown as a widget."""
+    if not isinstance(spec, (list, tuple)) or not spec:
+        return False
+    kind, opts = spec[0], (spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {})
+    if opts.get("forceInput") or opts.get("rawLink"):
+        return False
+    return isinstance(kind, list) or kind in WIDGET_TYPES
+
+
+def _has_control(name: str, spec) -> bool:
+    opts = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+    return spec[0] == "INT" and (bool(opts.get("control_after_generate")) or name in ("seed", "noise_seed"))
+
+
+def widget_names(info: dict) -> list[tuple[str, object]]:
+    """[(name, spec)] of a node's widget inputs, in the order the editor lays them out."""
+    inputs = info.get("input", {})
+    order = info.get("input_order") or {k: list(v) for k, v in inputs.items()}
+    out = []
+    for section in ("required", "optional"):
+        specs = inputs.get(section, {}) or {}
+        for name in order.get(section, []):
+            if name in specs and _is_widget(specs[name]):
+                out.append((name, specs[name]))
+    return out
+
+
+def ui_to_api(ui_workflow: dict, object_info: dict) -> dict:
+    """API-format prompt {node_id: {"class_type", "inputs", "_meta"}} of a UI-format workflow."""
+    wf = copy.deepcopy(ui_workflow)
+    if "nodes" not in wf or "links" not in wf:
+        raise WorkflowError("not a UI-format workflow (no 'nodes'/'links'); API-format prompts need no conversion")
+    nodes = {n["id"]: n for n in wf["nodes"]}
+    links = {}
+    for link in wf["links"]:
+        if isinstance(link, dict):
+            links[link["id"]] = (link["origin_id"], link["origin_slot"])
+        else:
+            links[link[0]] = (link[1], link[2])
+
+    def resolve(link_id, seen=()):
+        """(node id, slot) of the real producer behind a link, or ('value', v) for a PrimitiveNode."""
+        if link_id is None or link_id not in links:
+            return None
+        nid, slot = links[link_id]
+        node = nodes.get(nid)
+        if node is None:
+            raise WorkflowError(f"link {link_id} comes from missing node {nid}")
+        if nid in seen:
+            raise WorkflowError(f"link cycle through node {nid}")
+        t = node.get("type")
+        if t == "Reroute":
+            return resolve((node.get("inputs") or [{}])[0].get("link"), seen + (nid,))
+        if t == "PrimitiveNode":
+            return ("value", (node.get("widgets_values") or [None])[0])
+        if node.get("mode", 0) == MODE_MUTED:
+            return None
+        if node.get("mode", 0) == MODE_BYPASS:
+            out_type = (node.get("outputs") or [])[slot].get("type") if slot < len(node.get("outputs") or []) else None
+            for inp in node.get("inputs") or []:
+                if inp.get("type") == out_type and inp.get("link") is not None:
+                    return resolve(inp["link"], seen + (nid,))
+            return None
+        return (str(nid), slot)
+
+    api = {}
+    for node in sorted(wf["nodes"], key=lambda n: n["id"]):
+        t = node.get("type")
+        if t in VIRTUAL_NODES or node.get("mode", 0) in (MODE_MUTED, MODE_BYPASS):
+            continue
+        info = object_info.get(t)
+        if info is None:
+            raise WorkflowError(f"node {node['id']} has type {t!r}, which the server does not know (missing custom node?)")
+        inputs = {}
+        values = node.get("widgets_values")
+        if isinstance(values, dict):
+            for name, _spec in widget_names(info):
+                if name in values:
+                    inputs[name] = values[name]
+        else:
+            values = list(values or [])
+            i = 0
+            for name, spec in widget_names(info):
+                if i >= len(values):
+                    break
+                inputs[name] = values[i]
+                i += 1
+                if _has_control(name, spec) and i < len(values) and isinstance(values[i], str) and values[i] in CONTROL_VALUES:
+                    i += 1  # the editor's control_after_generate value, not an input
+        for inp in node.get("inputs") or []:
+            src = resolve(inp.get("link"))
+            if src is None:
+                continue
+            inputs[inp["name"]] = src[1] if src[0] == "value" else [src[0], src[1]]
+        api[str(node["id"])] = {"class_type": t, "inputs": inputs, "_meta": {"title": node.get("title") or t}}
+    return api
