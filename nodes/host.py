@@ -42,15 +42,14 @@ def require_discrete(model, node: str) -> torch.Tensor:
     return table
 
 
-def prediction_affine(ms, sigma: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(a, b) with D = a + b·F, where F is the model's own output (ε, v, flow velocity, x0…) at (x, σ).
+def skip_part(ms, sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """c_skip(σ)·x, the part of D(x; σ) that does not come from the model's output F: D = c_skip·x + c_out·F.
 
-    Every host parameterisation is affine in the model output, so evaluating it at F = 0 and F = 1 gives
-    the map exactly, whatever the model type; b has x's shape and is constant per sample.
+    Every host parameterisation (ε, v, EDM, flow, x0) has this form, so D − c_skip·x = c_out·F is the model's
+    own output up to a per-sample factor. c_skip is read off the host's own formula at x = 1, F = 0.
     """
-    a = ms.calculate_denoised(sigma, torch.zeros_like(x), x)
-    b = ms.calculate_denoised(sigma, torch.ones_like(x), x) - a
-    return a, b
+    ones = x.new_ones((x.shape[0],) + (1,) * (x.ndim - 1))
+    return ms.calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
 
 
 def sample_seeds(seed: int | None, noise: torch.Tensor | None, batch: int) -> list[int]:

@@ -7,7 +7,7 @@ import comfy.model_base
 import comfy.patcher_extension
 
 from .. import samplers as S
-from .host import normalised_time, prediction_affine, sample_seeds, seed_for_call
+from .host import normalised_time, sample_seeds, seed_for_call, skip_part
 
 PATCHES = "model_patches/unet"
 SEEDS_KEY = "samplerlab_sample_seeds"
@@ -15,15 +15,17 @@ POOLED_WIDTH = {comfy.model_base.SDXL: 1280, comfy.model_base.SDXLRefiner: 1280}
 
 
 def cfg_rescale_patch(phi: float):
-    """A post-CFG function: Algorithm 2 in the model's own prediction space (ε, v, flow velocity or x0)."""
+    """A post-CFG function: Algorithm 2 in the model's own output space (ε, v, flow velocity or x0).
+
+    With D = c_skip·x + c_out·F, the model outputs are F = (D − c_skip·x)/c_out; the std ratio of Algorithm 2
+    does not see the per-sample factor c_out, so the rescale acts on D − c_skip·x directly.
+    """
     def post_cfg(args: dict) -> torch.Tensor:
         guided, positive = args["denoised"], args["cond_denoised"]
         if phi == 0.0:
             return guided
-        a, b = prediction_affine(args["model"].model_sampling, args["sigma"], args["input"])
-        if not bool((b != 0).all()):
-            return guided
-        return a + b * S.rescale_guided((guided - a) / b, (positive - a) / b, phi)
+        skip = skip_part(args["model"].model_sampling, args["sigma"], args["input"])
+        return skip + S.rescale_guided(guided - skip, positive - skip, phi)
     return post_cfg
 
 
