@@ -2,7 +2,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.samplerlab-setup
 
-.PHONY: setup test serve clean
+.PHONY: setup test serve demo clean
 
 setup: $(STAMP)
 
@@ -11,6 +11,9 @@ $(STAMP): scripts/setup_host.sh requirements-dev.txt
 
 test: setup
 	$(PY) -m pytest -q tests
+
+demo: setup
+	$(PY) demo/run_demo.py
 
 serve: setup
 	$(PY) scripts/serve.py --port 8188

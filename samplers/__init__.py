@@ -1,6 +1,6 @@
 """Sampler Lab's science core: pure torch, no host import.
 
-Karras et al. 2022 (EDM) eq. 5 and Algorithm 2; Lin et al. 2023 Algorithms 1–2 and Table 2; Sadat et al. 2024 (CADS).
+Karras et al. 2022 (EDM) eq. 5 and Algorithm 2; Lin et al. 2024 Algorithms 1–2 and Table 2; Sadat et al. 2024 (CADS).
 """
 from .guidance import cads_gamma, cads_noise, rescale_cfg, rescale_guided
 from .oracle import gaussian_mixture_denoiser

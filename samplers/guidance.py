@@ -1,54 +1,63 @@
-"""Guidance and conditioning: CFG rescale (Lin et al. 2023, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
+"""Guidance and conditioning: CFG rescale (Lin et al. 2024, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
 from __future__ import annotations
 
 import torch
 
 
-def _std_per_sample(x: torch.Tensor) -> torch.Tensor:
-    """Std over all non-batch dims, per sample, shaped to broadcast against x (float32 or wider)."""
-    x = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
-    return x.flatten(1).std(dim=1).view(-1, *([1] * (x.ndim - 1)))
+def _per_sample(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """A per-sample tensor [B] (or a scalar) shaped [B, 1, …, 1] to broadcast against `like`."""
+    return values.reshape(-1, *([1] * (like.ndim - 1)))
+
+
+def _wide(x: torch.Tensor) -> torch.Tensor:
+    """x in float32 if it is a 16-bit float, else as is (statistics lose too much in half precision)."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
 def rescale_guided(guided: torch.Tensor, cond: torch.Tensor, phi: float) -> torch.Tensor:
     """Lin et al. eqs. 14–16 on an already guided prediction: φ·guided·σ_pos/σ_cfg + (1 − φ)·guided.
 
-    σ_pos, σ_cfg: std of `cond` and `guided` over all non-batch dims, per sample (samples never coupled).
-    phi ∈ [0, 1]; 0 returns `guided` itself. A sample whose guided std is 0 is left unchanged.
+    guided, cond: [B, ...] with at least 2 dims, same shape (images [B,C,H,W], video [B,C,T,H,W], …); σ_pos and σ_cfg
+    are the std of `cond` and `guided` over all non-batch dims, per sample, so samples are never coupled.
+    phi ∈ [0, 1]; φ = 0 returns `guided` itself. A sample whose guided std is 0 is left unchanged.
+    Statistics in float32 or wider; returns guided's dtype.
     """
     if not 0.0 <= phi <= 1.0:
         raise ValueError(f"phi must be in [0, 1], got {phi!r}")
     if guided.shape != cond.shape or guided.ndim < 2:
-        raise ValueError(f"guided and cond must have the same shape [B, ...] with at least 2 dims, got {tuple(guided.shape)} and {tuple(cond.shape)}")
+        raise ValueError(f"guided and cond must have the same shape [B, ...] with at least 2 dims, "
+                         f"got {tuple(guided.shape)} and {tuple(cond.shape)}")
     if phi == 0.0:
         return guided
-    std_cfg, std_pos = _std_per_sample(guided), _std_per_sample(cond)
-    factor = torch.where(std_cfg > 0, std_pos / std_cfg.clamp(min=torch.finfo(std_cfg.dtype).tiny), torch.ones_like(std_cfg))
-    factor = phi * factor + (1.0 - phi)
-    return (guided * factor).to(guided.dtype)
+    std_cfg = _per_sample(_wide(guided).flatten(1).std(dim=1), guided)  # eq. 14
+    std_pos = _per_sample(_wide(cond).flatten(1).std(dim=1), guided).to(std_cfg.dtype)
+    factor = torch.where(std_cfg > 0, std_pos / torch.where(std_cfg > 0, std_cfg, 1), 1)  # eq. 15
+    factor = phi * factor + (1.0 - phi)  # eq. 16, folded into one factor as in Algorithm 2
+    return (_wide(guided) * factor).to(guided.dtype)
 
 
 def rescale_cfg(cond: torch.Tensor, uncond: torch.Tensor, cond_scale: float, phi: float) -> torch.Tensor:
-    """Lin et al. Algorithm 2: CFG x_cfg = uncond + w(cond − uncond) (eq. 13), then `rescale_guided` (eqs. 14–16).
+    """Lin et al. Algorithm 2: x_cfg = uncond + w·(cond − uncond) (eq. 13), then `rescale_guided` (eqs. 14–16).
 
-    Works in whatever prediction space the caller passes (ε, v, x0…); φ = 0 is exactly plain CFG.
+    Works in whatever prediction space the caller passes (ε, v, x0, flow); φ = 0 is exactly plain CFG.
     """
     if cond.shape != uncond.shape:
         raise ValueError(f"cond and uncond must have the same shape, got {tuple(cond.shape)} and {tuple(uncond.shape)}")
     return rescale_guided(uncond + cond_scale * (cond - uncond), cond, phi)
 
 
-def cads_gamma(t, tau1: float, tau2: float):
-    """CADS annealing schedule γ(t): 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
+def cads_gamma(t: float | torch.Tensor, tau1: float, tau2: float) -> float | torch.Tensor:
+    """CADS annealing schedule (Sadat et al. 2024): γ(t) = 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
 
-    t ∈ [0, 1] with t = 1 pure noise and t = 0 clean; float or tensor (per sample). 0 ≤ τ1 ≤ τ2 ≤ 1;
-    τ1 = τ2 is a step.
+    t ∈ [0, 1], t = 1 pure noise and t = 0 clean; a float, or a tensor (e.g. per sample [B]) giving a tensor of
+    the same shape (float32 or wider). Needs 0 ≤ τ1 ≤ τ2 ≤ 1; τ1 = τ2 is a step from 1 to 0.
     """
     if not 0.0 <= tau1 <= tau2 <= 1.0:
         raise ValueError(f"need 0 ≤ tau1 ≤ tau2 ≤ 1, got tau1={tau1!r}, tau2={tau2!r}")
     if isinstance(t, torch.Tensor):
-        ramp = (tau2 - t) / (tau2 - tau1) if tau2 > tau1 else torch.zeros_like(t, dtype=torch.float32)
-        return torch.where(t <= tau1, 1.0, torch.where(t >= tau2, 0.0, ramp)).float()
+        t = t.to(torch.promote_types(t.dtype, torch.float32))
+        ramp = (tau2 - t) / (tau2 - tau1) if tau2 > tau1 else torch.zeros_like(t)
+        return torch.where(t <= tau1, 1.0, torch.where(t >= tau2, 0.0, ramp))
     if t <= tau1:
         return 1.0
     if t >= tau2:
@@ -56,31 +65,40 @@ def cads_gamma(t, tau1: float, tau2: float):
     return (tau2 - t) / (tau2 - tau1)
 
 
-def cads_noise(y: torch.Tensor, gamma, noise_scale: float, *, psi: float = 1.0, rescale: bool = True,
-               noise: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """CADS conditioning: ŷ = √γ·y + s·√(1 − γ)·n (Sadat et al. eq. 3); with `rescale`, ŷ is mapped back to y's
-    per-sample mean and std and mixed by ψ: ψ·ŷ_rescaled + (1 − ψ)·ŷ (eq. 4).
+def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float, *, psi: float = 1.0,
+               rescale: bool = True, noise: torch.Tensor | None = None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """CADS on a conditioning tensor (Sadat et al. 2024): ŷ = √γ·y + s·√(1 − γ)·n; with `rescale`,
+    ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · std y + mean y per sample, and the result is ψ·ŷ_rescaled + (1 − ψ)·ŷ.
 
-    y: [B, ...]; gamma: float or per-sample tensor [B] in [0, 1]; noise: explicit standard-normal noise shaped
-    like y (wins over `generator`, a CPU generator). Statistics in float32; returns y's dtype. γ = 1 returns y.
+    y: [B, ...] with at least 2 dims; gamma ∈ [0, 1], a float or per-sample tensor [B]; noise_scale s ≥ 0;
+    psi ∈ [0, 1]. noise: explicit standard-normal noise shaped like y (wins); else drawn from `generator`, a CPU
+    generator (one of the two is required: no global RNG). Statistics in float32; returns y's dtype.
+    Samples with γ = 1 are returned unchanged, bit for bit.
     """
-    if noise_scale < 0:
+    if not noise_scale >= 0:
         raise ValueError(f"noise_scale must be ≥ 0, got {noise_scale!r}")
     if not 0.0 <= psi <= 1.0:
         raise ValueError(f"psi must be in [0, 1], got {psi!r}")
-    gamma_t = torch.as_tensor(gamma, dtype=torch.float32, device=y.device).reshape(-1, *([1] * (y.ndim - 1)))
-    if bool((gamma_t >= 1).all()):
+    if y.ndim < 2:
+        raise ValueError(f"y must be [B, ...] with at least 2 dims, got shape {tuple(y.shape)}")
+    gamma = _per_sample(torch.as_tensor(gamma, dtype=torch.float32, device=y.device), y)
+    if not bool(((gamma >= 0) & (gamma <= 1)).all()) or gamma.shape[0] not in (1, y.shape[0]):
+        raise ValueError(f"gamma must be in [0, 1], a float or one value per sample ({y.shape[0]})")
+    if bool((gamma == 1).all()):
         return y
     if noise is None:
+        if generator is None:
+            raise ValueError("pass noise or a generator (cads_noise never draws from the global RNG)")
         noise = torch.randn(y.shape, generator=generator, dtype=torch.float32)
     elif noise.shape != y.shape:
         raise ValueError(f"noise must have y's shape {tuple(y.shape)}, got {tuple(noise.shape)}")
     y32, noise = y.float(), noise.to(device=y.device, dtype=torch.float32)
-    noised = gamma_t.sqrt() * y32 + noise_scale * (1 - gamma_t).sqrt() * noise
+    noised = gamma.sqrt() * y32 + noise_scale * (1 - gamma).sqrt() * noise
     if rescale:
         dims = tuple(range(1, y.ndim))
         mean_in, std_in = y32.mean(dim=dims, keepdim=True), y32.std(dim=dims, keepdim=True)
         mean_out, std_out = noised.mean(dim=dims, keepdim=True), noised.std(dim=dims, keepdim=True)
-        rescaled = (noised - mean_out) / std_out.clamp(min=torch.finfo(torch.float32).tiny) * std_in + mean_in
+        rescaled = (noised - mean_out) / torch.where(std_out > 0, std_out, 1) * std_in + mean_in
         noised = psi * rescaled + (1 - psi) * noised
-    return noised.to(y.dtype)
+    return torch.where(gamma == 1, y, noised.to(y.dtype))

@@ -1,67 +1,70 @@
-"""Samplers of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ (EDM: σ(t) = t, s(t) = 1).
+"""Samplers of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ (Karras et al. 2022, eq. 4 with σ(t) = t, s(t) = 1).
 
 `denoiser(x, sigma)` returns D(x; σ), the x0 prediction, with sigma a 1-D tensor of batch size.
-`callback`, if given, is called once per step with {"i", "x", "sigma", "sigma_hat", "denoised"}.
+`callback`, if given, is called once per step with {"i", "x", "sigma", "sigma_hat", "denoised"}, where "x" is the
+point the denoiser saw at "sigma_hat" (x̂_i after churn noise, x_i without).
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 NoiseSampler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Callback = Callable[[dict[str, Any]], None]
 
 
 def per_sample_noise_sampler(x: torch.Tensor, seeds: Sequence[int]) -> NoiseSampler:
-    """Standard-normal noise shaped like x, sample k drawn from its own CPU generator seeded with seeds[k].
+    """Standard-normal noise shaped like x; sample k comes from its own CPU generator seeded with seeds[k].
 
     Sample k's stream depends on seeds[k] alone, so it gets the same noise in any batch and on any device.
+    Returns noise_sampler(sigma, sigma_hat) -> Tensor in x's dtype and device.
     """
     if len(seeds) != x.shape[0]:
         raise ValueError(f"seeds must have one entry per sample ({x.shape[0]}), got {len(seeds)}")
     generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
 
-    def noise(sigma: torch.Tensor, sigma_hat: torch.Tensor) -> torch.Tensor:
-        samples = [torch.randn(x.shape[1:], generator=g, dtype=torch.float32) for g in generators]
-        return torch.stack(samples).to(device=x.device, dtype=x.dtype)
+    def noise_sampler(sigma: torch.Tensor, sigma_hat: torch.Tensor) -> torch.Tensor:
+        noise = torch.empty(x.shape, dtype=torch.float32)
+        for sample, generator in zip(noise, generators):
+            sample.normal_(generator=generator)
+        return noise.to(device=x.device, dtype=x.dtype)
 
-    return noise
+    return noise_sampler
 
 
-def _check(x: torch.Tensor, sigmas: torch.Tensor) -> None:
-    """Refuse input that would only show up as NaN in the output."""
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"x must be a floating-point tensor, got {type(x).__name__}")
+def _checked_sigmas(x: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
+    """Refuse input that would only show up as NaN later; return sigmas on x's device, in x's or sigmas' dtype,
+    whichever is wider, and never below float32."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim < 1:
+        raise TypeError(f"x must be a floating-point tensor [B, ...], got {type(x).__name__} {getattr(x, 'dtype', '')}")
     if not isinstance(sigmas, torch.Tensor) or sigmas.ndim != 1 or len(sigmas) < 2:
         raise ValueError("sigmas must be a 1-D tensor with at least 2 entries (start and end noise levels)")
-    if not torch.isfinite(x).all():
+    if not bool(torch.isfinite(x).all()):
         raise ValueError("x holds NaN or inf values")
-    if not torch.isfinite(sigmas).all():
+    if not bool(torch.isfinite(sigmas).all()):
         raise ValueError("sigmas holds NaN or inf values")
-    if (sigmas < 0).any() or (sigmas[1:] > sigmas[:-1]).any():
-        raise ValueError("sigmas must be ≥ 0 and non-increasing")
-
-
-def _sigma_tensors(x: torch.Tensor, sigmas: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """σ on x's device in at least float32 (float64 for float64 x), and a batch of ones to broadcast σ per sample."""
-    dtype = torch.promote_types(x.dtype, torch.float32)
-    return sigmas.to(device=x.device, dtype=dtype), torch.ones(x.shape[0], device=x.device, dtype=dtype)
+    if bool((sigmas[1:] > sigmas[:-1]).any()) or not bool((sigmas[:-1] > 0).all()) or sigmas[-1] < 0:
+        raise ValueError("sigmas must be non-increasing, > 0 except for the last entry, which may be 0")
+    dtype = torch.promote_types(torch.promote_types(x.dtype, sigmas.dtype), torch.float32)
+    return sigmas.to(device=x.device, dtype=dtype)
 
 
 def _to_d(x: torch.Tensor, sigma: torch.Tensor, denoised: torch.Tensor) -> torch.Tensor:
-    """dx/dσ = (x − D(x; σ))/σ (EDM eq. 4 with σ(t) = t)."""
+    """dx/dσ = (x − D(x; σ))/σ (EDM eq. 4 with σ(t) = t; EDM eq. 3 gives the score as (D − x)/σ²)."""
     return (x - denoised) / sigma
 
 
 @torch.no_grad()
-def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, callback=None) -> torch.Tensor:
-    """Euler's method on the probability-flow ODE: N steps, N evaluations."""
-    _check(x, sigmas)
-    sigmas, ones = _sigma_tensors(x, sigmas)
+def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
+                 callback: Callback | None = None) -> torch.Tensor:
+    """Euler's method on the probability-flow ODE from sigmas[0] to sigmas[-1]: N = len(sigmas) − 1 evaluations."""
+    sigmas = _checked_sigmas(x, sigmas)
+    ones = sigmas.new_ones(x.shape[0])
     for i in range(len(sigmas) - 1):
-        denoised = denoiser(x, sigmas[i] * ones)
+        denoised = denoiser(x, sigmas[i] * ones).to(x.dtype)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i], "denoised": denoised})
         x = x + _to_d(x, sigmas[i], denoised) * (sigmas[i + 1] - sigmas[i])
@@ -71,37 +74,43 @@ def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, c
 @torch.no_grad()
 def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, s_churn: float = 0.0,
                       s_tmin: float = 0.0, s_tmax: float = math.inf, s_noise: float = 1.0,
-                      noise_sampler: NoiseSampler | None = None, callback=None) -> torch.Tensor:
-    """EDM Algorithm 2 (Karras et al. 2022): Heun steps with churn.
+                      noise_sampler: NoiseSampler | None = None, callback: Callback | None = None) -> torch.Tensor:
+    """EDM Algorithm 2 (Karras et al. 2022): Heun's 2nd-order method with churn, N = len(sigmas) − 1 steps.
 
-    γ_i = min(S_churn/N, √2 − 1) where S_tmin ≤ σ_i ≤ S_tmax, else 0; σ̂_i = σ_i(1 + γ_i);
-    x̂_i = x_i + √(σ̂_i² − σ_i²)·S_noise·ε; Euler step to σ_{i+1}, corrected by Heun unless σ_{i+1} = 0.
-    A schedule ending in 0 costs 2N − 1 evaluations, one ending above 0 costs 2N.
-    Default noise: `per_sample_noise_sampler` with seed k for sample k (never the global RNG).
+    x: starting point at noise level sigmas[0] (e.g. σmax·ε); sigmas: non-increasing, > 0 except the last (may be 0).
+    s_churn ≥ 0: total churn; γ_i = min(S_churn/N, √2 − 1) where s_tmin ≤ σ_i ≤ s_tmax (inclusive), else 0.
+    s_noise ≥ 0: std of ε (line 4). With s_churn = 0 this is Algorithm 1 (deterministic).
+    A schedule ending in 0 costs 2N − 1 evaluations (Euler on the step to 0, line 9), one ending above 0 costs 2N.
+    The denoiser's output is cast to x's dtype: the loop computes in x's dtype, σ in float32 or wider.
+    noise_sampler(sigma, sigma_hat): standard-normal noise shaped like x; default `per_sample_noise_sampler` with
+    seed k for sample k (never the global RNG).
     """
-    _check(x, sigmas)
+    sigmas = _checked_sigmas(x, sigmas)
     if not s_churn >= 0:
         raise ValueError(f"s_churn must be ≥ 0, got {s_churn!r}")
     if not s_noise >= 0:
         raise ValueError(f"s_noise must be ≥ 0, got {s_noise!r}")
-    if not 0 <= s_tmin <= s_tmax:
-        raise ValueError(f"need 0 ≤ s_tmin ≤ s_tmax, got s_tmin={s_tmin!r}, s_tmax={s_tmax!r}")
-    noise_sampler = noise_sampler or per_sample_noise_sampler(x, range(x.shape[0]))
-    sigmas, ones = _sigma_tensors(x, sigmas)
+    if not s_tmin <= s_tmax:
+        raise ValueError(f"s_tmin must be ≤ s_tmax, got s_tmin={s_tmin!r}, s_tmax={s_tmax!r}")
+    if noise_sampler is None:
+        noise_sampler = per_sample_noise_sampler(x, range(x.shape[0]))
     steps = len(sigmas) - 1
+    ones = sigmas.new_ones(x.shape[0])
+    levels = sigmas.tolist()  # step control on the host side: no device syncs inside the loop
     for i in range(steps):
-        sigma, sigma_next = sigmas[i], sigmas[i + 1]
-        gamma = min(s_churn / steps, 2 ** 0.5 - 1) if s_tmin <= sigma <= s_tmax else 0.0
-        sigma_hat = sigma * (1 + gamma)
+        sigma, sigma_next = levels[i], levels[i + 1]
+        gamma = min(s_churn / steps, math.sqrt(2) - 1) if s_tmin <= sigma <= s_tmax else 0.0  # γ_i (header)
+        sigma_hat = sigma * (1 + gamma)  # line 5
         if gamma > 0:
-            x = x + (sigma_hat ** 2 - sigma ** 2).sqrt() * s_noise * noise_sampler(sigma, sigma_hat)
-        denoised = denoiser(x, sigma_hat * ones)
-        d = _to_d(x, sigma_hat, denoised)
+            eps = noise_sampler(sigmas[i], sigmas[i] * (1 + gamma))
+            x = x + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps  # lines 4, 6
+        denoised = denoiser(x, sigma_hat * ones).to(x.dtype)
+        d = _to_d(x, sigma_hat, denoised)  # line 7
         if callback is not None:
-            callback({"i": i, "x": x, "sigma": sigma, "sigma_hat": sigma_hat, "denoised": denoised})
-        x_next = x + d * (sigma_next - sigma_hat)
-        if sigma_next > 0:
-            d_next = _to_d(x_next, sigma_next, denoiser(x_next, sigma_next * ones))
-            x_next = x + (d + d_next) / 2 * (sigma_next - sigma_hat)
+            callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i] * (1 + gamma), "denoised": denoised})
+        x_next = x + (sigma_next - sigma_hat) * d  # line 8
+        if sigma_next > 0:  # lines 9–11: second-order correction
+            d_next = _to_d(x_next, sigma_next, denoiser(x_next, sigma_next * ones).to(x.dtype))
+            x_next = x + (sigma_next - sigma_hat) * (d + d_next) / 2
         x = x_next
     return x

@@ -1,5 +1,5 @@
 """Noise schedules: EDM's Karras σ (Karras et al. 2022, eq. 5) and discrete VP schedules with the fixes of
-Lin et al. 2023 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing)."""
+Lin et al. 2024 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing)."""
 from __future__ import annotations
 
 import math
@@ -26,6 +26,9 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     ramp = torch.linspace(0, 1, steps, dtype=torch.float64) if steps > 1 else torch.zeros(1, dtype=torch.float64)
     max_inv_rho, min_inv_rho = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
     sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)) ** rho
+    sigmas[0] = sigma_max  # exact ends, free of pow rounding
+    if steps > 1:
+        sigmas[-1] = sigma_min
     return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=dtype)
 
 
@@ -78,8 +81,9 @@ def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
 def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> torch.Tensor:
     """Sampling timesteps (0-based, descending) of Lin et al. Table 2, T = num_timesteps, S = steps.
 
-    leading: arange(0, T, T//S) reversed (DDIM, PNDM); linspace: round(linspace(0, T−1, S)) reversed (iDDPM);
-    trailing: round(arange(T, 0, −T/S)) − 1 (DPM-Solver; always includes the last timestep T−1).
+    leading: k·(T//S) (DDIM, PNDM); linspace: round(linspace(0, T−1, S)) (iDDPM);
+    trailing: round(T − k·T/S) − 1 (DPM-Solver; always includes the last timestep T−1); k = 0 … S−1.
+    Table 2 counts timesteps from 1; here they are 0-based (shifted by −1), as models index them.
     """
     _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got {num_timesteps!r}")
     _require(isinstance(steps, int) and 1 <= steps <= num_timesteps,
@@ -89,7 +93,7 @@ def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> to
     elif spacing == "linspace":
         t = torch.linspace(0, num_timesteps - 1, steps, dtype=torch.float64).round()
     elif spacing == "trailing":
-        t = (torch.arange(num_timesteps, 0, -num_timesteps / steps, dtype=torch.float64).round() - 1).flip(0)
+        t = (num_timesteps - torch.arange(steps, dtype=torch.float64) * (num_timesteps / steps)).round().flip(0) - 1
     else:
         raise ValueError(f"spacing must be 'leading', 'linspace' or 'trailing', got {spacing!r}")
     return t.flip(0).long()
@@ -97,6 +101,7 @@ def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> to
 
 def sigmas_for_timesteps(sigma_table: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
     """σ of each timestep from a discrete table (index = timestep), then a final exact 0. float32 [len + 1]."""
+    timesteps = torch.as_tensor(timesteps, dtype=torch.long)
     _require(sigma_table.ndim == 1, "sigma_table must be 1-D (one σ per discrete timestep)")
     _require(bool(((timesteps >= 0) & (timesteps < len(sigma_table))).all()),
              f"timesteps must lie in [0, {len(sigma_table) - 1}]")

@@ -1,4 +1,4 @@
-"""CFG rescale (Lin et al. eqs. 13–16, Algorithm 2) and CADS (Sadat et al. 2024) against their formulas."""
+"""CFG rescale (Lin et al. 2024, Algorithm 2) and CADS (Sadat et al. 2024) against their formulas."""
 from __future__ import annotations
 
 import pytest
@@ -7,97 +7,157 @@ import torch
 import samplers as S
 
 
-def preds(shape=(3, 4, 8, 8), seed=0):
+def predictions(shape=(3, 4, 8, 8), seed=0, dtype=torch.float32):
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g) * 2 + 0.5, torch.randn(shape, generator=g)
+    cond = torch.randn(shape, generator=g) * 1.5 + 0.3
+    uncond = cond * 0.8 + 0.4 * torch.randn(shape, generator=g)
+    return cond.to(dtype), uncond.to(dtype)
 
 
-def test_phi_zero_is_exactly_plain_cfg():
-    cond, uncond = preds()
+def per_sample_std(x):
+    return x.double().flatten(1).std(dim=1)
+
+
+def test_phi_zero_is_plain_cfg_bit_for_bit():
+    cond, uncond = predictions()
     assert torch.equal(S.rescale_cfg(cond, uncond, 7.5, 0.0), uncond + 7.5 * (cond - uncond))
 
 
-def test_rescale_follows_eqs_13_to_16_per_sample():
-    cond, uncond = preds()
-    out = S.rescale_cfg(cond, uncond, 7.5, 0.7)
-    for k in range(3):  # one sample at a time, written out as in the paper
-        x_cfg = uncond[k] + 7.5 * (cond[k] - uncond[k])
-        x_rescaled = x_cfg * cond[k].std() / x_cfg.std()
-        torch.testing.assert_close(out[k], 0.7 * x_rescaled + 0.3 * x_cfg)
+def test_phi_one_matches_the_std_of_cond_per_sample():
+    cond, uncond = predictions()
+    out = S.rescale_cfg(cond, uncond, 7.5, 1.0)
+    guided = uncond + 7.5 * (cond - uncond)
+    torch.testing.assert_close(per_sample_std(out), per_sample_std(cond), rtol=1e-5, atol=0)
+    assert not torch.allclose(per_sample_std(guided), per_sample_std(cond), rtol=0.1)  # the rescale did something
+    ratio = per_sample_std(cond) / per_sample_std(guided)  # eq. 15: a pure per-sample scale
+    torch.testing.assert_close(out.double(), guided.double() * ratio.view(-1, 1, 1, 1), rtol=1e-5, atol=1e-6)
+
+
+def test_phi_mixes_linearly():
+    cond, uncond = predictions(dtype=torch.float64)
+    guided = uncond + 7.5 * (cond - uncond)
     full = S.rescale_cfg(cond, uncond, 7.5, 1.0)
-    torch.testing.assert_close(full.flatten(1).std(dim=1), cond.flatten(1).std(dim=1))
+    torch.testing.assert_close(S.rescale_cfg(cond, uncond, 7.5, 0.7), 0.7 * full + 0.3 * guided)  # eq. 16
+    torch.testing.assert_close(S.rescale_guided(guided, cond, 0.7), S.rescale_cfg(cond, uncond, 7.5, 0.7), rtol=0, atol=0)
 
 
-def test_samples_are_not_coupled_and_any_rank_works():
-    cond, uncond = preds((2, 4, 3, 8, 8))  # video [B, C, T, H, W]
-    out = S.rescale_cfg(cond, uncond, 5.0, 0.7)
-    cond2 = cond.clone()
+def test_samples_are_not_coupled():
+    cond, uncond = predictions()
+    before = S.rescale_cfg(cond, uncond, 5.0, 0.7)
+    cond2, uncond2 = cond.clone(), uncond.clone()
     cond2[1] *= 10
-    torch.testing.assert_close(S.rescale_cfg(cond2, uncond, 5.0, 0.7)[0], out[0])
-    torch.testing.assert_close(out.flatten(1).std(dim=1)[0], (0.7 * cond[0].std() + 0.3 * (uncond[0] + 5 * (cond[0] - uncond[0])).std()),
-                               rtol=1e-5, atol=0)
+    uncond2[1] += 3
+    after = S.rescale_cfg(cond2, uncond2, 5.0, 0.7)
+    assert torch.equal(after[0], before[0]) and torch.equal(after[2], before[2]) and not torch.equal(after[1], before[1])
+
+
+def test_video_tensors_use_all_non_batch_dims():
+    cond, uncond = predictions(shape=(2, 4, 5, 6, 6))
+    out = S.rescale_cfg(cond, uncond, 6.0, 1.0)
+    assert out.shape == cond.shape
+    torch.testing.assert_close(per_sample_std(out), per_sample_std(cond), rtol=1e-5, atol=0)
+    per_frame = out[:, :, 0].flatten(1).std(dim=1)  # std over one frame is not what was matched
+    assert not torch.allclose(per_frame.double(), per_sample_std(cond), rtol=1e-3)
 
 
 def test_constant_prediction_gives_no_nan():
-    cond = torch.full((2, 4, 8, 8), 3.0)
-    out = S.rescale_cfg(cond, cond.clone(), 7.5, 0.7)
-    assert torch.isfinite(out).all() and torch.equal(out, cond)
+    cond, uncond = predictions()
+    cond[0], uncond[0] = 2.0, 2.0  # guided sample 0 is constant: std 0
+    out = S.rescale_cfg(cond, uncond, 7.5, 0.7)
+    assert torch.isfinite(out).all() and torch.equal(out[0], torch.full_like(out[0], 2.0))
+    guided = torch.zeros(2, 3)
+    assert torch.equal(S.rescale_guided(guided, torch.randn(2, 3), 1.0), guided)
 
 
-def test_half_precision_statistics_are_upcast():
-    cond, uncond = preds()
-    out = S.rescale_cfg(cond.half(), uncond.half(), 7.5, 0.7)
-    assert out.dtype == torch.float16 and torch.isfinite(out).all()
-    torch.testing.assert_close(out.float(), S.rescale_cfg(cond, uncond, 7.5, 0.7), rtol=1e-2, atol=1e-2)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_rescale_in_half_precision(dtype):
+    cond, uncond = predictions()
+    full = S.rescale_cfg(cond, uncond, 7.5, 0.7)
+    half = S.rescale_cfg(cond.to(dtype), uncond.to(dtype), 7.5, 0.7)
+    assert half.dtype == dtype and torch.isfinite(half).all()
+    torch.testing.assert_close(half.float(), full, rtol=0.02, atol=0.05 * full.abs().max().item())
 
 
 @pytest.mark.parametrize("call, name", [
-    (lambda c, u: S.rescale_cfg(c, u, 7.5, 1.5), "phi"), (lambda c, u: S.rescale_cfg(c, u[:1], 7.5, 0.5), "uncond"),
-    (lambda c, u: S.rescale_guided(c, u[:, :1], 0.5), "guided"),
+    (lambda c, u: S.rescale_cfg(c, u, 7.5, 1.5), "phi"), (lambda c, u: S.rescale_cfg(c, u, 7.5, -0.1), "phi"),
+    (lambda c, u: S.rescale_cfg(c, u, 7.5, float("nan")), "phi"), (lambda c, u: S.rescale_cfg(c, u[:2], 7.5, 0.5), "shape"),
+    (lambda c, u: S.rescale_guided(c, c[..., :4], 0.5), "shape"), (lambda c, u: S.rescale_guided(c[0, 0, 0], c[0, 0, 0], 0.5), "dims"),
 ])
-def test_bad_input_is_refused(call, name):
+def test_rescale_refuses_bad_input(call, name):
+    cond, uncond = predictions()
     with pytest.raises(ValueError, match=name):
-        call(*preds())
+        call(cond, uncond)
 
 
-def test_cads_gamma_is_piecewise_linear():
-    assert S.cads_gamma(0.0, 0.6, 0.9) == 1.0 and S.cads_gamma(0.6, 0.6, 0.9) == 1.0
-    assert S.cads_gamma(0.75, 0.6, 0.9) == pytest.approx(0.5)
-    assert S.cads_gamma(0.9, 0.6, 0.9) == 0.0 and S.cads_gamma(1.0, 0.6, 0.9) == 0.0
-    t = torch.tensor([0.0, 0.6, 0.7, 0.8, 0.9, 1.0])
-    torch.testing.assert_close(S.cads_gamma(t, 0.6, 0.9), torch.tensor([1.0, 1.0, 2 / 3, 1 / 3, 0.0, 0.0]))
-    torch.testing.assert_close(S.cads_gamma(t, 0.5, 0.5), torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0, 0.0]))
-    for tau1, tau2 in ((0.9, 0.6), (-0.1, 0.5), (0.2, 1.1)):
+def test_cads_gamma_schedule():
+    assert [S.cads_gamma(t, 0.6, 0.9) for t in (0.0, 0.6, 0.75, 0.9, 1.0)] == pytest.approx([1.0, 1.0, 0.5, 0.0, 0.0])
+    assert S.cads_gamma(0.7, 0.6, 0.9) == pytest.approx(2 / 3)
+    t = torch.tensor([1.0, 0.8, 0.6, 0.2], dtype=torch.float64)
+    gamma = S.cads_gamma(t, 0.5, 0.9)
+    assert gamma.shape == t.shape and gamma.dtype == torch.float64
+    torch.testing.assert_close(gamma, torch.tensor([0.0, 0.25, 0.75, 1.0], dtype=torch.float64))
+    step = S.cads_gamma(torch.tensor([0.49, 0.5, 0.51]), 0.5, 0.5)  # τ1 = τ2: a step
+    assert step.tolist() == [1.0, 1.0, 0.0] and S.cads_gamma(0.51, 0.5, 0.5) == 0.0
+    for tau1, tau2 in ((0.7, 0.6), (-0.1, 0.5), (0.2, 1.1), (float("nan"), 0.5)):
         with pytest.raises(ValueError, match="tau1"):
             S.cads_gamma(0.5, tau1, tau2)
 
 
+def embeddings(shape=(3, 77, 32), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=g) * torch.tensor([0.5, 1.0, 2.0]).view(-1, 1, 1) + torch.tensor([-1.0, 0.0, 3.0]).view(-1, 1, 1)
+
+
 def test_cads_noise_formula_with_explicit_noise():
-    y, noise = preds((3, 77, 16))
-    gamma = torch.tensor([1.0, 0.5, 0.0])
+    y, noise = embeddings(), embeddings(seed=1)
+    gamma = torch.tensor([0.0, 0.3, 0.8])
     out = S.cads_noise(y, gamma, 0.25, rescale=False, noise=noise)
-    torch.testing.assert_close(out[0], y[0])
-    torch.testing.assert_close(out[1], 0.5 ** 0.5 * y[1] + 0.25 * 0.5 ** 0.5 * noise[1])
-    torch.testing.assert_close(out[2], 0.25 * noise[2])
-    assert S.cads_noise(y, 1.0, 0.25, noise=noise) is y
+    expected = gamma.view(-1, 1, 1).sqrt() * y + 0.25 * (1 - gamma.view(-1, 1, 1)).sqrt() * noise
+    torch.testing.assert_close(out, expected)
+    torch.testing.assert_close(S.cads_noise(y, 0.3, 0.25, rescale=False, noise=noise), 0.3 ** 0.5 * y + 0.25 * 0.7 ** 0.5 * noise)
 
 
-def test_cads_rescale_restores_mean_and_std_mixed_by_psi():
-    y, noise = preds((2, 77, 16))
-    raw = S.cads_noise(y, 0.3, 0.5, rescale=False, noise=noise)
-    full = S.cads_noise(y, 0.3, 0.5, psi=1.0, noise=noise)
-    torch.testing.assert_close(full.mean(dim=(1, 2)), y.mean(dim=(1, 2)), atol=1e-5, rtol=0)
-    torch.testing.assert_close(full.std(dim=(1, 2)), y.std(dim=(1, 2)), rtol=1e-5, atol=0)
-    torch.testing.assert_close(S.cads_noise(y, 0.3, 0.5, psi=0.4, noise=noise), 0.4 * full + 0.6 * raw)
+def test_cads_rescale_restores_mean_and_std_per_sample():
+    y, noise = embeddings(), torch.randn(3, 77, 32, generator=torch.Generator().manual_seed(1))
+    out = S.cads_noise(y, torch.tensor([0.1, 0.5, 0.9]), 1.0, psi=1.0, noise=noise)
+    torch.testing.assert_close(out.mean(dim=(1, 2)), y.mean(dim=(1, 2)), rtol=0, atol=1e-5)
+    torch.testing.assert_close(out.std(dim=(1, 2)), y.std(dim=(1, 2)), rtol=1e-5, atol=0)
+    plain = S.cads_noise(y, torch.tensor([0.1, 0.5, 0.9]), 1.0, rescale=False, noise=noise)
+    assert not torch.allclose(plain.mean(dim=(1, 2)), y.mean(dim=(1, 2)), atol=0.1)  # √γ shrinks the mean
+    assert not torch.allclose(plain.std(dim=(1, 2)), y.std(dim=(1, 2)), rtol=0.05)
+    mixed = S.cads_noise(y, torch.tensor([0.1, 0.5, 0.9]), 1.0, psi=0.4, noise=noise)
+    torch.testing.assert_close(mixed, 0.4 * out + 0.6 * plain)
 
 
-def test_cads_noise_from_a_generator_is_reproducible():
-    y, _ = preds((2, 77, 16))
-    a = S.cads_noise(y, 0.2, 0.25, generator=torch.Generator().manual_seed(4))
-    b = S.cads_noise(y, 0.2, 0.25, generator=torch.Generator().manual_seed(4))
-    c = S.cads_noise(y, 0.2, 0.25, generator=torch.Generator().manual_seed(5))
-    assert torch.equal(a, b) and not torch.allclose(a, c)
-    with pytest.raises(ValueError, match="psi"):
-        S.cads_noise(y, 0.2, 0.25, psi=2.0)
-    with pytest.raises(ValueError, match="noise"):
-        S.cads_noise(y, 0.2, 0.25, noise=torch.zeros(1, 2))
+def test_cads_gamma_one_is_the_identity():
+    y = embeddings().half()
+    assert S.cads_noise(y, 1.0, 5.0, generator=torch.Generator().manual_seed(0)) is y
+    out = S.cads_noise(y, torch.tensor([1.0, 0.5, 1.0]), 5.0, generator=torch.Generator().manual_seed(0))
+    assert out.dtype == torch.float16 and torch.equal(out[0], y[0]) and torch.equal(out[2], y[2])
+    assert not torch.equal(out[1], y[1])
+    y = embeddings()  # float32: a round trip through the rescale would not come back bit for bit
+    out = S.cads_noise(y, torch.tensor([1.0, 0.5, 1.0]), 5.0, psi=0.5, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(out[0], y[0]) and torch.equal(out[2], y[2])
+
+
+def test_cads_noise_is_reproducible_from_the_generator():
+    y = embeddings()
+    run = lambda seed: S.cads_noise(y, 0.5, 0.3, generator=torch.Generator().manual_seed(seed))
+    assert torch.equal(run(7), run(7)) and not torch.equal(run(7), run(8))
+    torch.manual_seed(0)
+    first = run(7)
+    torch.randn(10)
+    assert torch.equal(first, run(7))  # the global RNG plays no part
+    explicit = torch.randn(y.shape, generator=torch.Generator().manual_seed(9))
+    assert torch.equal(S.cads_noise(y, 0.5, 0.3, noise=explicit, generator=torch.Generator().manual_seed(7)),
+                       S.cads_noise(y, 0.5, 0.3, noise=explicit))  # explicit noise wins
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(gamma=1.5), "gamma"), (dict(gamma=torch.tensor([0.5, 0.5])), "gamma"), (dict(noise_scale=-1.0), "noise_scale"),
+    (dict(psi=2.0), "psi"), (dict(noise=torch.zeros(3, 77)), "noise"), (dict(generator=None), "generator"),
+])
+def test_cads_noise_refuses_bad_input(kwargs, name):
+    args = dict(gamma=0.5, noise_scale=0.25, generator=torch.Generator().manual_seed(0)) | kwargs
+    with pytest.raises(ValueError, match=name):
+        S.cads_noise(embeddings(), **args)

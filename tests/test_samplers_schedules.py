@@ -12,14 +12,17 @@ import samplers as S
 def test_karras_sigmas_follow_eq5():
     sigmas = S.karras_sigmas(10, 0.002, 80.0, 7.0)
     assert sigmas.shape == (11,) and sigmas.dtype == torch.float32
-    assert sigmas[0].item() == pytest.approx(80.0) and sigmas[9].item() == pytest.approx(0.002) and sigmas[10].item() == 0.0
+    assert sigmas[0] == torch.tensor(80.0) and sigmas[9] == torch.tensor(0.002) and sigmas[10].item() == 0.0
     assert (sigmas[1:] < sigmas[:-1]).all()
     i = torch.arange(10, dtype=torch.float64)
     eq5 = (80.0 ** (1 / 7) + i / 9 * (0.002 ** (1 / 7) - 80.0 ** (1 / 7))) ** 7
     torch.testing.assert_close(sigmas[:-1].double(), eq5, rtol=1e-6, atol=0)
     uniform = S.karras_sigmas(5, 1.0, 5.0, 1.0)  # ρ = 1: evenly spaced in σ
     torch.testing.assert_close(uniform[:-1], torch.tensor([5.0, 4.0, 3.0, 2.0, 1.0]))
-    assert S.karras_sigmas(1, 0.1, 10.0).tolist() == pytest.approx([10.0, 0.0])
+    assert S.karras_sigmas(1, 0.1, 10.0).tolist() == [10.0, 0.0]
+    for steps, rho in ((2, 7.0), (3, 0.5), (50, 3.0), (1000, 7.0)):  # ends exact for any rho
+        sigmas = S.karras_sigmas(steps, 0.0292, 14.6146, rho)
+        assert sigmas[0] == torch.tensor(14.6146) and sigmas[-2] == torch.tensor(0.0292) and (sigmas[1:] < sigmas[:-1]).all()
 
 
 def test_larger_rho_spends_more_steps_at_low_noise():
@@ -30,7 +33,8 @@ def test_larger_rho_spends_more_steps_at_low_noise():
 @pytest.mark.parametrize("args, name", [
     ((0, 0.1, 10.0, 7.0), "steps"), ((10, 0.1, 10.0, 0.0), "rho"), ((10, 0.1, 10.0, -1.0), "rho"),
     ((10, 0.0, 10.0, 7.0), "sigma_min"), ((10, 10.0, 10.0, 7.0), "sigma_max"), ((10, 0.1, float("nan"), 7.0), "sigma_max"),
-    ((10, float("inf"), 10.0, 7.0), "sigma_min"),
+    ((10, float("inf"), 10.0, 7.0), "sigma_min"), ((10, 0.1, 10.0, float("inf")), "rho"), ((10, 0.1, float("inf"), 7.0), "sigma_max"),
+    ((10, 5.0, 1.0, 7.0), "sigma_max"),
 ])
 def test_karras_sigmas_refuse_bad_input(args, name):
     with pytest.raises(ValueError, match=name):
@@ -52,6 +56,21 @@ def test_cosine_betas_are_clipped():
     assert betas.max().item() == pytest.approx(0.999) and (betas > 0).all()
     with pytest.raises(ValueError, match="schedule"):
         S.make_betas("quadratic")
+    with pytest.raises(ValueError, match="num_timesteps"):
+        S.make_betas("linear", 1)
+
+
+def test_beta_schedules_follow_their_definitions():
+    linear, scaled = S.make_betas("linear", 11), S.make_betas("scaled_linear", 11)
+    assert linear.dtype == scaled.dtype == torch.float64 and linear.shape == (11,)
+    assert linear[0].item() == pytest.approx(1e-4) and linear[-1].item() == pytest.approx(0.02)
+    torch.testing.assert_close(linear.diff(), torch.full((10,), (0.02 - 1e-4) / 10, dtype=torch.float64))
+    assert scaled[0].item() == pytest.approx(0.00085) and scaled[-1].item() == pytest.approx(0.012)
+    torch.testing.assert_close(scaled.sqrt().diff(), torch.full((10,), (0.012 ** 0.5 - 0.00085 ** 0.5) / 10, dtype=torch.float64))
+    cosine_ab = S.alphas_cumprod(S.make_betas("cosine", 50))  # ᾱ(t) = f(t)/f(0) wherever β is not clipped
+    t = torch.arange(1, 51, dtype=torch.float64) / 50
+    f = lambda t: torch.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
+    torch.testing.assert_close(cosine_ab[:-1], (f(t) / f(torch.zeros(1, dtype=torch.float64)))[:-1])
 
 
 @pytest.mark.parametrize("schedule", ["linear", "scaled_linear"])
@@ -82,6 +101,10 @@ def test_lin_table2_spacing():
             t = S.spacing_timesteps(spacing, steps)
             assert len(t) == steps and t.dtype == torch.long and (t[1:] < t[:-1]).all() and 0 <= t.min() and t.max() <= 999
     assert S.spacing_timesteps("trailing", 1).tolist() == [999]
+    # T/S not an integer: the formulas' floor (leading) and round (linspace, trailing) show
+    assert S.spacing_timesteps("leading", 3).tolist() == [666, 333, 0]
+    assert S.spacing_timesteps("linspace", 3).tolist() == [999, 500, 0]
+    assert S.spacing_timesteps("trailing", 3).tolist() == [999, 666, 332]
 
 
 @pytest.mark.parametrize("spacing, steps", [("trailing", 0), ("trailing", 1001), ("sideways", 10)])
@@ -93,5 +116,10 @@ def test_spacing_refuses_bad_input(spacing, steps):
 def test_sigmas_for_timesteps_append_zero():
     table = S.sigmas_from_alphas_cumprod(S.alphas_cumprod(S.make_betas("scaled_linear"))).float()
     sigmas = S.sigmas_for_timesteps(table, S.spacing_timesteps("trailing", 4))
-    assert sigmas.tolist() == pytest.approx([table[999].item(), table[749].item(), table[499].item(), table[249].item(), 0.0])
+    assert sigmas.tolist() == [table[999].item(), table[749].item(), table[499].item(), table[249].item(), 0.0]
+    assert sigmas.dtype == torch.float32
+    from_list = S.sigmas_for_timesteps(table.double(), [999, 0])
+    assert torch.equal(from_list, torch.stack([table[999], table[0], torch.tensor(0.0)]))
+    with pytest.raises(ValueError, match="timesteps"):
+        S.sigmas_for_timesteps(table, [1000])
     assert sigmas[0].item() == pytest.approx(14.6146, rel=1e-4)  # SD1.x σmax
