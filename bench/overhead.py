@@ -5,8 +5,8 @@
 1. Heun/churn loop: ours (`samplers.sample_heun_churn`) vs the host's `k_diffusion.sampling.sample_heun`, same cheap
    analytic denoiser (ideal denoiser of N(0, I) data), SDXL-size latents 1×4×128×128, 30 Karras steps; time and peak
    live tensor memory.
-2. Patches, as a fraction of the model call: a whole host sampling run (KSampler path, Euler) of the tiny test UNet
-   with and without our CFG rescale, the host's RescaleCFG, and our CADS.
+2. Patches, as a fraction of one model call of the tiny SDXL-shaped test UNet: our CADS wrapper (added to the call),
+   our CFG rescale post-CFG function and the host's RescaleCFG function (timed alone).
 Ratios are medians over paired repetitions (order alternated). CPU only: the test host runs with --cpu.
 """
 from __future__ import annotations
@@ -94,37 +94,62 @@ def bench_heun(device: str, reps: int, sync) -> list[str]:
     return rows
 
 
-def bench_patches(reps: int, sync) -> list[str]:
-    import comfy.sample
+def median_time(fn, reps: int) -> float:
+    fn()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_patches(reps: int) -> list[str]:
+    """Per-call cost of each patch against one call of the tiny SDXL-shaped test UNet (cond + uncond of batch 2)."""
     import comfy_extras.nodes_model_advanced as host_advanced
-    from nodes import NODE_CLASS_MAPPINGS as HOST_NODES  # noqa: F401  (host's nodes module; makes comfy_extras importable)
 
-    pack = hostlib.import_pack()
-    nodes = pack.NODE_CLASS_MAPPINGS
-    model = hostlib.tiny_model("sd15_eps")
-    positive, negative = hostlib.sd15_conditioning(1, batch=2), hostlib.sd15_conditioning(2, batch=2)
-    latent = torch.zeros(2, 4, 32, 32)
-    noise = torch.randn(latent.shape, generator=torch.Generator().manual_seed(0))
-    steps = 10
+    nodes = hostlib.import_pack().NODE_CLASS_MAPPINGS
+    model = hostlib.tiny_model("sdxl_eps")
+    base = model.model
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 4, 32, 32, generator=g) * 14.0
+    sigma = torch.full((4,), 14.0)  # t ≈ 1: CADS at full strength
+    cond = {"c_crossattn": torch.randn(4, 77, 2048, generator=g), "y": torch.randn(4, 2816, generator=g)}
 
-    def run(m):
-        return lambda: comfy.sample.sample(m, noise, steps, 7.0, "euler", "karras", positive, negative, latent,
-                                           disable_pbar=True, seed=0)
+    options = {"cond_or_uncond": [0, 1]}
+    t_model = median_time(lambda: base.apply_model(x, sigma, transformer_options=options, **cond), reps)
 
-    variants = {
-        "our CFG rescale (φ=0.7)": nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0],
-        "host RescaleCFG (0.7)": host_advanced.RescaleCFG().patch(model, 0.7)[0],
-        "our CADS (s=0.25, τ=0.6/0.9)": nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0],
-        "our CADS, all steps noised (τ=0/0.01)": nodes["SamplerLabCADS"]().patch(model, 0.25, 0.0, 0.01, 1.0)[0],
-    }
-    plain = run(model)
-    plain()
-    rows = []
-    for name, patched in variants.items():
-        run(patched)()
-        t_patched, t_plain, ratio = paired(run(patched), plain, reps, sync)
-        rows.append(f"| {name} | {t_patched * 1e3:.1f} ms | {t_plain * 1e3:.1f} ms | {(ratio - 1) * 100:+.2f}% |")
-    return rows
+    class NoModel:  # the executor CADS hands the annealed conditioning to: here a no-op, so only CADS is timed
+        class_obj = base
+
+        def __call__(self, *args, **kwargs):
+            return None
+
+    (cads,) = nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0].wrappers["apply_model"]["samplerlab_cads"]
+    cads_at = lambda s: lambda: cads(NoModel(), x, torch.full((4,), s), None, cond["c_crossattn"], None, options, y=cond["y"])
+    t_cads, t_cads_low = median_time(cads_at(14.0), reps), median_time(cads_at(0.5), reps)
+
+    denoised = base.apply_model(x, sigma, transformer_options={"cond_or_uncond": [0, 1]}, **cond)
+    positive, negative = denoised[:2], denoised[2:]
+    guided = negative + 7.0 * (positive - negative)
+    post_args = {"denoised": guided, "cond_denoised": positive, "uncond_denoised": negative, "sigma": sigma[:2],
+                 "input": x[:2], "model": base, "cond_scale": 7.0}
+    (ours,) = nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0].model_options["sampler_post_cfg_function"]
+    host = host_advanced.RescaleCFG().patch(model, 0.7)[0].model_options["sampler_cfg_function"]
+    host_args = {"cond": x[:2] - positive, "uncond": x[:2] - negative, "cond_scale": 7.0, "sigma": sigma[:2], "input": x[:2]}
+    t_ours = median_time(lambda: ours(post_args), reps)
+    t_host = median_time(lambda: host(host_args), reps)
+    t_plain_cfg = median_time(lambda: negative + 7.0 * (positive - negative), reps)
+    return [
+        f"| one model call (batch 4 = cond + uncond of 2, 4×32×32, tokens 77×2048, y 2816) | {t_model * 1e3:.2f} ms | — |",
+        f"| our CADS wrapper at σ = 14 (t ≈ 1, γ = 0: full strength, 2 positive rows noised) | {t_cads * 1e3:.2f} ms | "
+        f"{t_cads / t_model * 100:.1f}% |",
+        f"| our CADS wrapper at σ = 0.5 (t ≤ τ1, γ = 1: conditioning left alone) | {t_cads_low * 1e3:.3f} ms | "
+        f"{t_cads_low / t_model * 100:.2f}% |",
+        f"| our CFG rescale post-CFG function (φ=0.7, on top of plain CFG) | {t_ours * 1e3:.3f} ms | {t_ours / t_model * 100:.2f}% |",
+        f"| host RescaleCFG cfg function (replaces plain CFG, {t_plain_cfg * 1e3:.3f} ms) | {t_host * 1e3:.3f} ms | "
+        f"{t_host / t_model * 100:.2f}% |",
+    ]
 
 
 def main() -> None:
@@ -136,7 +161,7 @@ def main() -> None:
     torch.manual_seed(0)
 
     heun = bench_heun("cpu", args.reps, sync)
-    patches = bench_patches(args.reps, sync)
+    patches = bench_patches(max(args.reps, 50))
     device_name = f"CPU, {torch.get_num_threads()} threads"
     text = "\n".join([
         "# Overhead against the host (ComfyUI 0.3.75)",
@@ -152,10 +177,10 @@ def main() -> None:
         "",
         "Peak = largest total of live tensor storages created during the run (tracked per op).",
         "",
-        "## Patches: whole sampling run of the tiny test UNet (batch 2, 32×32 latent, 10 Euler steps, CFG 7)",
+        "## Patches, per model call, against one call of the tiny SDXL-shaped test UNet (medians of at least 50 calls)",
         "",
-        "| patch | with patch | without | cost per run |",
-        "| --- | --- | --- | --- |",
+        "| what | time | share of the model call |",
+        "| --- | --- | --- |",
         *patches,
         "",
     ])

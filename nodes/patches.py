@@ -63,30 +63,39 @@ def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, resca
     def apply_model(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
         chunks = transformer_options.get("cond_or_uncond") or [0]
         batch = x.shape[0] // len(chunks)
-        rows = [r for r in range(x.shape[0]) if chunks[r // batch] in targets]
         gamma = S.cads_gamma(normalised_time(executor.class_obj.model_sampling, t), tau1, tau2)
-        if rows and bool((gamma[rows] < 1).any()):
-            seeds = transformer_options.get(SEEDS_KEY)
-            if seeds is None or len(seeds) != batch:
-                seeds = [seed + k for k in range(batch)]
-            seeds = [seed_for_call(seeds[r % batch] ^ seed, float(t[r]), 2 * chunks[r // batch]) for r in rows]
-            if c_crossattn is not None and c_crossattn.shape[0] == x.shape[0]:
-                c_crossattn = _anneal(c_crossattn, rows, gamma, seeds, 0, noise_scale, psi, rescale)
-            width = POOLED_WIDTH.get(type(executor.class_obj))
-            y = kwargs.get("y")
-            if width is not None and y is not None and y.shape[0] == x.shape[0]:
-                kwargs["y"] = torch.cat([_anneal(y[:, :width], rows, gamma, seeds, 1, noise_scale, psi, rescale), y[:, width:]], dim=1)
+        sample_seeds_ = transformer_options.get(SEEDS_KEY)
+        if sample_seeds_ is None or len(sample_seeds_) != batch:
+            sample_seeds_ = [seed + k for k in range(batch)]
+        width = POOLED_WIDTH.get(type(executor.class_obj))
+        y = kwargs.get("y")
+        tokens = c_crossattn is not None and c_crossattn.shape[0] == x.shape[0]
+        pooled = width is not None and y is not None and y.shape[0] == x.shape[0]
+        for j, chunk in enumerate(chunks):
+            rows = slice(j * batch, (j + 1) * batch)
+            if chunk not in targets or not bool((gamma[rows] < 1).any()):
+                continue
+            seeds = [seed_for_call(s ^ seed, float(sigma), 2 * chunk) for s, sigma in zip(sample_seeds_, t[rows].tolist())]
+            if tokens:
+                c_crossattn = _anneal(c_crossattn, rows, gamma[rows], seeds, 0, noise_scale, psi, rescale)
+            if pooled:
+                y = _anneal(y, rows, gamma[rows], seeds, 1, noise_scale, psi, rescale, width)
+        if pooled:
+            kwargs["y"] = y
         return executor(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
     return apply_model
 
 
-def _anneal(y: torch.Tensor, rows: list[int], gamma: torch.Tensor, seeds: list[int], stream: int,
-            noise_scale: float, psi: float, rescale: bool) -> torch.Tensor:
-    """CADS on the given rows of one conditioning tensor, each row with noise from its own seed."""
-    noise = torch.stack([torch.randn(y.shape[1:], generator=torch.Generator().manual_seed(s + stream)) for s in seeds])
+def _anneal(y: torch.Tensor, rows: slice, gamma: torch.Tensor, seeds: list[int], stream: int,
+            noise_scale: float, psi: float, rescale: bool, width: int | None = None) -> torch.Tensor:
+    """A copy of y whose rows (and only their first `width` features) get CADS, each row with its own seed."""
+    part = y[rows, :width]
+    noise = torch.empty(part.shape)
+    for sample, seed in zip(noise, seeds):
+        sample.normal_(generator=torch.Generator().manual_seed(seed + stream))
     out = y.clone()
-    out[rows] = S.cads_noise(y[rows], gamma[rows].to(y.device), noise_scale, psi=psi, rescale=rescale,
-                             noise=noise.to(y.device, y.dtype))
+    out[rows, :width] = S.cads_noise(part, gamma.to(y.device), noise_scale, psi=psi, rescale=rescale,
+                                     noise=noise.to(y.device, y.dtype))
     return out
 
 

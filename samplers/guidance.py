@@ -14,6 +14,18 @@ def _wide(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
+def _std_mean(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unbiased std and mean over all non-batch dims, per sample, shaped [B, 1, …, 1].
+
+    Two plain passes (mean, then squared deviations): several times faster on CPU than torch.std_mean's
+    single-pass kernel for a few large rows, with the same two-pass accuracy.
+    """
+    flat = x.flatten(1)
+    mean = flat.mean(dim=1, keepdim=True)
+    std = (flat - mean).square().sum(dim=1, keepdim=True).div(max(flat.shape[1] - 1, 1)).sqrt()
+    return _per_sample(std, x), _per_sample(mean, x)
+
+
 def rescale_guided(guided: torch.Tensor, cond: torch.Tensor, phi: float) -> torch.Tensor:
     """Lin et al. eqs. 14–16 on an already guided prediction: φ·guided·σ_pos/σ_cfg + (1 − φ)·guided.
 
@@ -29,8 +41,8 @@ def rescale_guided(guided: torch.Tensor, cond: torch.Tensor, phi: float) -> torc
                          f"got {tuple(guided.shape)} and {tuple(cond.shape)}")
     if phi == 0.0:
         return guided
-    std_cfg = _per_sample(_wide(guided).flatten(1).std(dim=1), guided)  # eq. 14
-    std_pos = _per_sample(_wide(cond).flatten(1).std(dim=1), guided).to(std_cfg.dtype)
+    std_cfg = _std_mean(_wide(guided))[0]  # eq. 14
+    std_pos = _std_mean(_wide(cond))[0].to(std_cfg.dtype)
     factor = torch.where(std_cfg > 0, std_pos / torch.where(std_cfg > 0, std_cfg, 1), 1)  # eq. 15
     factor = phi * factor + (1.0 - phi)  # eq. 16, folded into one factor as in Algorithm 2
     return (_wide(guided) * factor).to(guided.dtype)
@@ -93,12 +105,13 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
         noise = torch.randn(y.shape, generator=generator, dtype=torch.float32)
     elif noise.shape != y.shape:
         raise ValueError(f"noise must have y's shape {tuple(y.shape)}, got {tuple(noise.shape)}")
-    y32, noise = y.float(), noise.to(device=y.device, dtype=torch.float32)
-    noised = gamma.sqrt() * y32 + noise_scale * (1 - gamma).sqrt() * noise
-    if rescale:
-        dims = tuple(range(1, y.ndim))
-        mean_in, std_in = y32.mean(dim=dims, keepdim=True), y32.std(dim=dims, keepdim=True)
-        mean_out, std_out = noised.mean(dim=dims, keepdim=True), noised.std(dim=dims, keepdim=True)
-        rescaled = (noised - mean_out) / torch.where(std_out > 0, std_out, 1) * std_in + mean_in
-        noised = psi * rescaled + (1 - psi) * noised
-    return torch.where(gamma == 1, y, noised.to(y.dtype))
+    rows = gamma.reshape(-1, 1)  # per-sample factors against [B, features] views: the fast 2-D kernels
+    y32, noise = y.reshape(y.shape[0], -1).float(), noise.reshape(y.shape[0], -1).to(device=y.device, dtype=torch.float32)
+    noised = torch.addcmul(y32 * rows.sqrt(), noise, noise_scale * (1 - rows).sqrt())
+    if rescale:  # ψ·((ŷ − mean ŷ)·std y/std ŷ + mean y) + (1 − ψ)·ŷ, folded into one per-sample a·ŷ + b
+        std_in, mean_in = _std_mean(y32)
+        std_out, mean_out = _std_mean(noised)
+        ratio = std_in / torch.where(std_out > 0, std_out, 1)
+        noised = torch.addcmul(psi * (mean_in - ratio * mean_out), noised, psi * ratio + (1 - psi))
+    noised = noised.to(y.dtype).reshape(y.shape)
+    return noised if bool((gamma < 1).all()) else torch.where(gamma == 1, y, noised)

@@ -170,7 +170,7 @@ def cfg_rescale() -> None:
 def cads() -> None:
     g = Graph()
     ckpt, pos, neg, latent = text_to_image(g, SDXL, 1024, 1024, 4)
-    cads_node = g.add("SamplerLabCADS", [0.25, 0.6, 0.9, 1.0, True, False, 0], (820, 0), size=(320, 240))
+    cads_node = g.add("SamplerLabCADS", [0.25, 0.6, 0.9, 1.0, True, False, 0, "fixed"], (820, 0), size=(320, 240))
     g.link(ckpt, 0, cads_node, "model")
     ks = g.add("KSampler", [42, "fixed", 30, 12.0, "dpmpp_2m", "karras", 1.0], (820, 280), size=(320, 270))
     g.link(cads_node, 0, ks, "model")
@@ -208,7 +208,7 @@ def zero_snr_recipe() -> None:
 def all_features() -> None:
     g = Graph()
     ckpt, pos, neg, latent = text_to_image(g, SDXL, 1024, 1024, 2)
-    cads_node = g.add("SamplerLabCADS", [0.1, 0.6, 0.9, 1.0, True, False, 0], (820, -300), size=(320, 240))
+    cads_node = g.add("SamplerLabCADS", [0.1, 0.6, 0.9, 1.0, True, False, 0, "fixed"], (820, -300), size=(320, 240))
     g.link(ckpt, 0, cads_node, "model")
     rescale = g.add("SamplerLabCFGRescale", [0.7], (820, -30), size=(320, 80))
     g.link(cads_node, 0, rescale, "model")

@@ -106,3 +106,9 @@ def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):
     with pytest.raises(HostPromptError, match="sigma_min"):
         server.run_prompt(karras, timeout=60)
     assert server.alive()
+
+
+def test_host_lists_the_examples_as_templates(server):
+    templates = server.get("/workflow_templates")
+    ours = [names for pack, names in templates.items() if "sampler_lab" in pack or "sampler-lab" in pack]
+    assert ours and sorted(ours[0]) == sorted(p.stem for p in WORKFLOWS)
