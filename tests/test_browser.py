@@ -534,8 +534,9 @@ SHOTS = {"SamplerLabKarrasSigmas": "preview_karras.png", "SamplerLabSpacingSigma
          "SamplerLabZeroTerminalSNR": "preview_ztsnr.png"}
 
 
-@pytest.mark.skipif(os.environ.get("SAMPLERLAB_SCREENSHOTS") != "1", reason="set SAMPLERLAB_SCREENSHOTS=1 to write docs/preview_*.png")
-def test_screenshots(ui):
+def test_screenshots(ui, tmp_path):
+    """A screenshot of every preview renders (into docs/ with SAMPLERLAB_SCREENSHOTS=1, else a temporary folder)."""
+    folder = os.path.join(REPO, "docs") if os.environ.get("SAMPLERLAB_SCREENSHOTS") == "1" else str(tmp_path)
     wf = _fixture("plots.json")
     for n in wf["nodes"]:  # show the churn window and saturation on the KSampler
         if n["type"] == "SamplerLabKSampler":
@@ -547,4 +548,8 @@ def test_screenshots(ui):
         clip = ui.show_node(node["id"])
         ui.eval("() => { app.canvas.deselectAll?.(); }")
         ui.settle(400)
-        ui.page.screenshot(path=os.path.join(REPO, "docs", SHOTS[node["type"]]), clip=clip)
+        ui.page.screenshot(path=os.path.join(folder, SHOTS[node["type"]]), clip=clip)
+    for name in SHOTS.values():
+        with open(os.path.join(folder, name), "rb") as f:
+            png = f.read()
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000, name
