@@ -377,3 +377,15 @@ def test_cads_options_and_bad_input(host, N):
     assert any(not torch.equal(c["c"][rows_of(c, 1)], p["c"][rows_of(p, 1)]) for c, p in zip(calls, plain_calls))
     with pytest.raises(ValueError, match="tau1"):
         N["SamplerLabCADS"].patch(model, 0.25, 0.9, 0.6, 1.0)
+
+
+def test_ksampler_reports_progress_through_the_host_hook(host, N):
+    import comfy.utils
+    seen = []
+    previous = comfy.utils.PROGRESS_BAR_HOOK
+    comfy.utils.set_progress_bar_global_hook(lambda value, total, preview, node_id=None: seen.append((value, total)))
+    try:
+        ksampler(N, host.tiny_model("sd15_eps"), host.latent(1), steps=5)
+    finally:
+        comfy.utils.set_progress_bar_global_hook(previous)
+    assert seen[-5:] == [(i, 5) for i in range(1, 6)]
