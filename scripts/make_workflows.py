@@ -108,32 +108,31 @@ def custom_sampler(g: Graph, model: tuple[int, int], pos: int, neg: int, latent:
     return node
 
 
-def karras_rho() -> None:
+def karras_sigmas_example(name: str, steps: int, sampler: tuple[str, list], note: str) -> None:
+    """SD1.5 text-to-image through SamplerCustom with our Karras σ on the model's range and the given sampler node."""
     g = Graph()
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 512, 1)
-    sigmas = g.add("SamplerLabKarrasSigmas", [20, 0.0, 0.0, 7.0], (820, 480), size=(340, 260))
+    sigmas = g.add("SamplerLabKarrasSigmas", [steps, 0.0, 0.0, 7.0], (820, 480), size=(340, 260))
     g.link(ckpt, 0, sigmas, "model")
-    sampler = g.add("KSamplerSelect", ["euler"], (820, 780), size=(300, 60))
-    out = custom_sampler(g, (ckpt, 0), pos, neg, latent, sampler, sigmas, 7.0)
-    decode_and_save(g, ckpt, out, "samplerlab_karras_rho")
-    g.add("Note", ["Karras σ schedule (EDM eq. 5) on the model's own σ range (σmin/σmax = 0). Queue with ρ = 1, 3 and 7 at "
-                   "the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine detail at 20 Euler steps; "
-                   "ρ = 1 (uniform in σ) leaves residual noise. The plot on the node shows the schedule."], (0, 360), size=(320, 200))
-    g.save("karras_rho_sd15.json")
+    sampler_node = g.add(sampler[0], sampler[1], (820, 780), size=(320, 160))
+    out = custom_sampler(g, (ckpt, 0), pos, neg, latent, sampler_node, sigmas, 7.0)
+    decode_and_save(g, ckpt, out, "samplerlab_" + name)
+    g.add("Note", [note], (0, 360), size=(320, 200))
+    g.save(f"{name}_sd15.json")
+
+
+def karras_rho() -> None:
+    karras_sigmas_example("karras_rho", 20, ("KSamplerSelect", ["euler"]),
+                          "Karras σ schedule (EDM eq. 5) on the model's own σ range (σmin/σmax = 0). Queue with ρ = 1, 3 and 7 at "
+                          "the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine detail at 20 Euler steps; "
+                          "ρ = 1 (uniform in σ) leaves residual noise. The plot on the node shows the schedule.")
 
 
 def heun_churn() -> None:
-    g = Graph()
-    ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 512, 1)
-    sigmas = g.add("SamplerLabKarrasSigmas", [18, 0.0, 0.0, 7.0], (820, 480), size=(340, 260))
-    g.link(ckpt, 0, sigmas, "model")
-    sampler = g.add("SamplerLabHeunChurn", [10.0, 0.05, 50.0, 1.003], (820, 780), size=(320, 160))
-    out = custom_sampler(g, (ckpt, 0), pos, neg, latent, sampler, sigmas, 7.0)
-    decode_and_save(g, ckpt, out, "samplerlab_heun_churn")
-    g.add("Note", ["EDM Algorithm 2: Heun steps with churn. 18 steps cost 35 model evaluations (the last step is Euler). "
-                   "Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside [s_tmin, s_tmax], which can "
-                   "fix small errors of earlier steps. Same seed, same image, whatever the batch size."], (0, 360), size=(320, 200))
-    g.save("heun_churn_sd15.json")
+    karras_sigmas_example("heun_churn", 18, ("SamplerLabHeunChurn", [10.0, 0.05, 50.0, 1.003]),
+                          "EDM Algorithm 2: Heun steps with churn. 18 steps cost 35 model evaluations (the last step is Euler). "
+                          "Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside [s_tmin, s_tmax], which can "
+                          "fix small errors of earlier steps. Same seed, same image, whatever the batch size.")
 
 
 def edm_ksampler() -> None:
