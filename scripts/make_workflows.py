@@ -96,6 +96,15 @@ def decode_and_save(g: Graph, ckpt: int, latent_node: int, prefix: str, x: int =
     g.link(dec, 0, save, "images")
 
 
+def wire_sampler(g: Graph, node: int, model: int, pos: int, neg: int, latent: int) -> int:
+    """Links a KSampler-like node's model, prompts and latent."""
+    g.link(model, 0, node, "model")
+    g.link(pos, 0, node, "positive")
+    g.link(neg, 0, node, "negative")
+    g.link(latent, 0, node, "latent_image")
+    return node
+
+
 def custom_sampler(g: Graph, model: tuple[int, int], pos: int, neg: int, latent: int, sampler: int, sigmas: int,
                    cfg: float, seed: int = 42) -> int:
     node = g.add("SamplerCustom", [True, seed, "fixed", cfg], (820, 200), size=(340, 240))
@@ -139,10 +148,7 @@ def edm_ksampler() -> None:
     g = Graph()
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 512, 2)
     ks = g.add("SamplerLabKSampler", [42, "fixed", 18, 7.0, 1.0, 7.0, 0.0, 0.05, 50.0, 1.003], (820, 200), size=(340, 420))
-    g.link(ckpt, 0, ks, "model")
-    g.link(pos, 0, ks, "positive")
-    g.link(neg, 0, ks, "negative")
-    g.link(latent, 0, ks, "latent_image")
+    wire_sampler(g, ks, ckpt, pos, neg, latent)
     decode_and_save(g, ckpt, ks, "samplerlab_edm_ksampler")
     g.add("Note", ["The whole EDM recipe in one node: Karras σ with ρ on the model's range, then Heun with churn. "
                    "Batch of 2: each image is exactly the one you get with that batch index alone."], (0, 360), size=(320, 160))
@@ -155,10 +161,7 @@ def cfg_rescale() -> None:
     rescale = g.add("SamplerLabCFGRescale", [0.7], (820, 60), size=(320, 80))
     g.link(ckpt, 0, rescale, "model")
     ks = g.add("KSampler", [42, "fixed", 25, 12.0, "euler", "karras", 1.0], (820, 200), size=(320, 270))
-    g.link(rescale, 0, ks, "model")
-    g.link(pos, 0, ks, "positive")
-    g.link(neg, 0, ks, "negative")
-    g.link(latent, 0, ks, "latent_image")
+    wire_sampler(g, ks, rescale, pos, neg, latent)
     decode_and_save(g, ckpt, ks, "samplerlab_cfg_rescale")
     g.add("Note", ["CFG rescale (Lin et al. Algorithm 2) at CFG 12. Compare phi = 0 (plain CFG: burnt, over-saturated colours) "
                    "with phi = 0.7 (the paper's value): the colours come back to the range of the positive prediction."],
@@ -172,10 +175,7 @@ def cads() -> None:
     cads_node = g.add("SamplerLabCADS", [0.25, 0.6, 0.9, 1.0, True, False, 0, "fixed"], (820, 0), size=(320, 240))
     g.link(ckpt, 0, cads_node, "model")
     ks = g.add("KSampler", [42, "fixed", 30, 12.0, "dpmpp_2m", "karras", 1.0], (820, 280), size=(320, 270))
-    g.link(cads_node, 0, ks, "model")
-    g.link(pos, 0, ks, "positive")
-    g.link(neg, 0, ks, "negative")
-    g.link(latent, 0, ks, "latent_image")
+    wire_sampler(g, ks, cads_node, pos, neg, latent)
     decode_and_save(g, ckpt, ks, "samplerlab_cads")
     g.add("Note", ["CADS (Sadat et al. 2024) on SDXL at CFG 12, batch of 4. Bypass the CADS node to compare: without it the "
                    "four images look alike (high CFG collapses diversity); with it they differ in composition while following "
@@ -212,10 +212,7 @@ def all_features() -> None:
     rescale = g.add("SamplerLabCFGRescale", [0.7], (820, -30), size=(320, 80))
     g.link(cads_node, 0, rescale, "model")
     ks = g.add("SamplerLabKSampler", [42, "fixed", 20, 9.0, 1.0, 7.0, 5.0, 0.05, 50.0, 1.003], (820, 200), size=(340, 420))
-    g.link(rescale, 0, ks, "model")
-    g.link(pos, 0, ks, "positive")
-    g.link(neg, 0, ks, "negative")
-    g.link(latent, 0, ks, "latent_image")
+    wire_sampler(g, ks, rescale, pos, neg, latent)
     decode_and_save(g, ckpt, ks, "samplerlab_all")
     g.add("Note", ["Everything together on SDXL: CADS for diversity, CFG rescale against over-exposure at CFG 9, and the EDM "
                    "KSampler (Karras ρ = 7, Heun with a little churn). Patches chain: CADS wraps the model call, CFG rescale "
