@@ -104,20 +104,17 @@ def median_time(fn, reps: int) -> float:
     return statistics.median(times)
 
 
-def bench_patches(reps: int) -> list[str]:
-    """Per-call cost of each patch against one call of the tiny SDXL-shaped test UNet (cond + uncond of batch 2)."""
+def patch_costs(nodes, model, size: int, reps: int) -> dict[str, float]:
+    """Seconds per call: the tiny UNet (cond + uncond of batch 2 at size×size), each patch alone."""
     import comfy_extras.nodes_model_advanced as host_advanced
 
-    nodes = hostlib.import_pack().NODE_CLASS_MAPPINGS
-    model = hostlib.tiny_model("sdxl_eps")
     base = model.model
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(4, 4, 32, 32, generator=g) * 14.0
+    x = torch.randn(4, 4, size, size, generator=g) * 14.0
     sigma = torch.full((4,), 14.0)  # t ≈ 1: CADS at full strength
     cond = {"c_crossattn": torch.randn(4, 77, 2048, generator=g), "y": torch.randn(4, 2816, generator=g)}
-
     options = {"cond_or_uncond": [0, 1]}
-    t_model = median_time(lambda: base.apply_model(x, sigma, transformer_options=options, **cond), reps)
+    costs = {"model": median_time(lambda: base.apply_model(x, sigma, transformer_options=options, **cond), max(5, reps // 5))}
 
     class NoModel:  # the executor CADS hands the annealed conditioning to: here a no-op, so only CADS is timed
         class_obj = base
@@ -127,29 +124,37 @@ def bench_patches(reps: int) -> list[str]:
 
     (cads,) = nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0].wrappers["apply_model"]["samplerlab_cads"]
     cads_at = lambda s: lambda: cads(NoModel(), x, torch.full((4,), s), None, cond["c_crossattn"], None, options, y=cond["y"])
-    t_cads, t_cads_low = median_time(cads_at(14.0), reps), median_time(cads_at(0.5), reps)
+    costs["cads"], costs["cads_idle"] = median_time(cads_at(14.0), reps), median_time(cads_at(0.5), reps)
 
-    denoised = base.apply_model(x, sigma, transformer_options={"cond_or_uncond": [0, 1]}, **cond)
+    denoised = base.apply_model(x, sigma, transformer_options=options, **cond)
     positive, negative = denoised[:2], denoised[2:]
-    guided = negative + 7.0 * (positive - negative)
-    post_args = {"denoised": guided, "cond_denoised": positive, "uncond_denoised": negative, "sigma": sigma[:2],
-                 "input": x[:2], "model": base, "cond_scale": 7.0}
+    post_args = {"denoised": negative + 7.0 * (positive - negative), "cond_denoised": positive, "uncond_denoised": negative,
+                 "sigma": sigma[:2], "input": x[:2], "model": base, "cond_scale": 7.0}
     (ours,) = nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0].model_options["sampler_post_cfg_function"]
     host = host_advanced.RescaleCFG().patch(model, 0.7)[0].model_options["sampler_cfg_function"]
     host_args = {"cond": x[:2] - positive, "uncond": x[:2] - negative, "cond_scale": 7.0, "sigma": sigma[:2], "input": x[:2]}
-    t_ours = median_time(lambda: ours(post_args), reps)
-    t_host = median_time(lambda: host(host_args), reps)
-    t_plain_cfg = median_time(lambda: negative + 7.0 * (positive - negative), reps)
-    return [
-        f"| one model call (batch 4 = cond + uncond of 2, 4×32×32, tokens 77×2048, y 2816) | {t_model * 1e3:.2f} ms | — |",
-        f"| our CADS wrapper at σ = 14 (t ≈ 1, γ = 0: full strength, 2 positive rows noised) | {t_cads * 1e3:.2f} ms | "
-        f"{t_cads / t_model * 100:.1f}% |",
-        f"| our CADS wrapper at σ = 0.5 (t ≤ τ1, γ = 1: conditioning left alone) | {t_cads_low * 1e3:.3f} ms | "
-        f"{t_cads_low / t_model * 100:.2f}% |",
-        f"| our CFG rescale post-CFG function (φ=0.7, on top of plain CFG) | {t_ours * 1e3:.3f} ms | {t_ours / t_model * 100:.2f}% |",
-        f"| host RescaleCFG cfg function (replaces plain CFG, {t_plain_cfg * 1e3:.3f} ms) | {t_host * 1e3:.3f} ms | "
-        f"{t_host / t_model * 100:.2f}% |",
-    ]
+    costs["rescale"] = median_time(lambda: ours(post_args), reps)
+    costs["host_rescale"] = median_time(lambda: host(host_args), reps)
+    return costs
+
+
+def bench_patches(reps: int) -> list[str]:
+    """Per-call cost of each patch against one call of the tiny SDXL-shaped test UNet, at two latent sizes."""
+    nodes = hostlib.import_pack().NODE_CLASS_MAPPINGS
+    model = hostlib.tiny_model("sdxl_eps")
+    small, large = patch_costs(nodes, model, 32, reps), patch_costs(nodes, model, 128, reps)
+    labels = {
+        "cads": "our CADS wrapper at σ = 14 (t ≈ 1, γ = 0: full strength, 2 positive rows noised)",
+        "cads_idle": "our CADS wrapper at σ = 0.5 (t ≤ τ1, γ = 1: conditioning left alone)",
+        "rescale": "our CFG rescale post-CFG function (φ = 0.7, on top of plain CFG)",
+        "host_rescale": "host RescaleCFG cfg function (φ = 0.7, replaces plain CFG)",
+    }
+    rows = [f"| one model call (batch 4 = cond + uncond of 2; tokens 77×2048, y 2816) | {small['model'] * 1e3:.2f} ms | — | "
+            f"{large['model'] * 1e3:.1f} ms | — |"]
+    for key, label in labels.items():
+        rows.append(f"| {label} | {small[key] * 1e3:.3f} ms | {small[key] / small['model'] * 100:.2f}% | "
+                    f"{large[key] * 1e3:.3f} ms | {large[key] / large['model'] * 100:.2f}% |")
+    return rows
 
 
 def main() -> None:
@@ -177,10 +182,12 @@ def main() -> None:
         "",
         "Peak = largest total of live tensor storages created during the run (tracked per op).",
         "",
-        "## Patches, per model call, against one call of the tiny SDXL-shaped test UNet (medians of at least 50 calls)",
+        "## Patches, per model call, against one call of the tiny SDXL-shaped test UNet",
         "",
-        "| what | time | share of the model call |",
-        "| --- | --- | --- |",
+        "Latent 4×32×32 (256 px) and 4×128×128 (SDXL's 1024 px); patches timed alone (medians of at least 50 calls).",
+        "",
+        "| what | 32×32: time | share of the model call | 128×128: time | share of the model call |",
+        "| --- | --- | --- | --- | --- |",
         *patches,
         "",
     ])
