@@ -29,6 +29,7 @@ def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None
                                 s_churn=0.0, s_tmin=0.0, s_tmax=math.inf, s_noise=1.0):
     """A host sampler function: EDM Algorithm 2 with per-sample churn noise seeded by the run's seed."""
     extra_args = {} if extra_args is None else extra_args
+    check_finite_latent(x)  # x = noise scaled to σ0 + the input latent: NaN here comes from the latent
     seeds = sample_seeds(extra_args.get("seed"), getattr(model, "noise", None), x.shape[0])
     return S.sample_heun_churn(denoiser_of(model, extra_args), x, sigmas, s_churn=s_churn, s_tmin=s_tmin,
                                s_tmax=s_tmax, s_noise=s_noise, noise_sampler=S.per_sample_noise_sampler(x, seeds),

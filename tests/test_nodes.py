@@ -188,9 +188,14 @@ def test_heun_churn_same_seed_same_result_and_per_sample_noise(host, N, S):
         torch.testing.assert_close(alone[0], batch[k], rtol=1e-4, atol=1e-4 * scale)
 
 
-def test_heun_churn_refuses_crossed_window(N):
+def test_heun_churn_refuses_crossed_window_and_nan_latent(host, N, S):
     with pytest.raises(ValueError, match="s_tmin"):
         N["SamplerLabHeunChurn"].get_sampler(1.0, 5.0, 1.0, 1.0)
+    bad = torch.zeros(1, 4, 16, 16)
+    bad[0, 1, 2, 3] = float("inf")
+    sampler = N["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0]
+    with pytest.raises(ValueError, match="latent_image"):
+        sample_custom(host.tiny_model("sd15_eps"), sampler, S.karras_sigmas(3, 0.03, 14.6), {"samples": bad})
 
 
 def ksampler(N, model, latent, seed=5, steps=4, denoise=1.0, rho=7.0, s_churn=10.0):
