@@ -5,82 +5,16 @@ and widget order are the host's own). The JSON files are committed; `run_demo.py
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from server import REPO_DIR, DemoServer  # noqa: E402
-from workflow_api import _has_control, _is_widget, widget_names  # noqa: E402
+from workflow_api import Graph  # noqa: E402
 
 OUT_DIR = os.path.join(REPO_DIR, "workflows", "demo")
 BATCH = 8
 SEED = 1
-
-
-class Graph:
-    """A tiny builder of UI-format workflows."""
-
-    def __init__(self, info: dict):
-        self.info = info
-        self.nodes, self.links = [], []
-
-    def node(self, type_: str, col: int, row: float, title: str | None = None, widgets: dict | None = None, **links):
-        info = self.info[type_]
-        nid = len(self.nodes) + 1
-        widgets = dict(widgets or {})
-        specs = widget_names(info)
-        values = []
-        for name, spec in specs:
-            default = spec[1].get("default") if len(spec) > 1 and isinstance(spec[1], dict) else None
-            if default is None and isinstance(spec[0], list):
-                default = spec[0][0]
-            values.append(widgets.pop(name, default))
-            if _has_control(name, spec):
-                values.append("fixed")
-        if widgets:
-            raise KeyError(f"{type_}: unknown widgets {sorted(widgets)}")
-        inputs = []
-        order = info.get("input_order", {})
-        for section in ("required", "optional"):
-            for name in order.get(section, []):
-                spec = info["input"][section][name]
-                if not _is_widget(spec):
-                    inputs.append({"name": name, "type": spec[0], "link": None})
-        outputs = [{"name": n, "type": t, "links": [], "slot_index": i}
-                   for i, (t, n) in enumerate(zip(info["output"], info["output_name"]))]
-        node = {"id": nid, "type": type_, "pos": [40 + col * 340, 40 + row * 170], "size": [310, 60 + 26 * (len(values) + len(inputs))],
-                "flags": {}, "order": nid - 1, "mode": 0, "inputs": inputs, "outputs": outputs,
-                "properties": {"Node name for S&R": type_}, "widgets_values": values}
-        if title:
-            node["title"] = title
-        self.nodes.append(node)
-        for name, (src, slot) in links.items():
-            self.connect(src, slot, nid, name)
-        return nid
-
-    def connect(self, src: int, slot: int, dst: int, name: str):
-        s, d = self.nodes[src - 1], self.nodes[dst - 1]
-        idx = next(i for i, inp in enumerate(d["inputs"]) if inp["name"] == name)
-        lid = len(self.links) + 1
-        typ = s["outputs"][slot]["type"]
-        self.links.append([lid, src, slot, dst, idx, typ])
-        s["outputs"][slot]["links"].append(lid)
-        d["inputs"][idx]["link"] = lid
-
-    def note(self, text: str, col: int, row: float):
-        nid = len(self.nodes) + 1
-        self.nodes.append({"id": nid, "type": "Note", "pos": [40 + col * 340, 40 + row * 170], "size": [420, 220], "flags": {},
-                           "order": nid - 1, "mode": 0, "inputs": [], "outputs": [], "properties": {},
-                           "widgets_values": [text], "color": "#432", "bgcolor": "#653"})
-        return nid
-
-    def save(self, name: str):
-        wf = {"last_node_id": len(self.nodes), "last_link_id": len(self.links), "nodes": self.nodes, "links": self.links,
-              "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [0, 0]}}, "version": 0.4}
-        with open(os.path.join(OUT_DIR, name), "w", encoding="utf-8") as f:
-            json.dump(wf, f, indent=1, ensure_ascii=False)
-            f.write("\n")
 
 
 def common(g: Graph, cls: str = "disc", prediction: str = "eps", batch: int = BATCH):
@@ -122,7 +56,7 @@ def build(info: dict):
            "generated data set of 320 RGB images, 16×16, in 4 classes (disc, square, stripes, ring).\n\nLook for: 8 discs. An "
            "exact denoiser of a finite data set reproduces training images (compare with the data set preview): every "
            "difference you see between samplers is the sampler's own, not a network's.", 3, 0)
-    g.save("01_edm_ksampler.json")
+    g.save(OUT_DIR, "01_edm_ksampler.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, batch=16)
@@ -138,7 +72,7 @@ def build(info: dict):
     g.note("Euler vs Heun at equal cost (9 model evaluations): Heun (EDM Algorithm 1) costs 2N−1 evaluations for N steps. "
            "Same seed, same Karras schedule (ρ = 7).\n\nLook for: the Heun row matches the 100-step reference (the exact ODE "
            "solution) on more images than the Euler row; an image that differs landed on a different training image.", 6, 0)
-    g.save("02_euler_vs_heun.json")
+    g.save(OUT_DIR, "02_euler_vs_heun.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, batch=16)
@@ -152,7 +86,7 @@ def build(info: dict):
            "Look for: which images land on another training image than the reference. On this tiny data set the hard part "
            "is the middle of the σ range where the sample picks its training image, so smaller ρ (more steps there) does "
            "better at 6 steps; ρ = 7 is tuned for natural images, where fine detail at low σ matters.", 6, 0)
-    g.save("03_karras_rho.json")
+    g.save(OUT_DIR, "03_karras_rho.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="square")
@@ -164,7 +98,7 @@ def build(info: dict):
     g.note("Churn (EDM Algorithm 2): S_churn > 0 adds fresh noise at each step (σ → σ̂ = σ(1+γ)) and denoises it again. "
            "Same seed and initial noise in both rows.\n\nLook for: without churn each image is a fixed function of its "
            "initial noise; with churn the trajectories wander and several images change (other training squares).", 4, 0)
-    g.save("04_churn.json")
+    g.save(OUT_DIR, "04_churn.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", prediction="v_prediction", batch=32)
@@ -182,7 +116,7 @@ def build(info: dict):
            "CFG (colours clip, the guided prediction overshoots the data range); CFG rescale keeps it in range. An exact "
            "denoiser snaps the final image back onto a training image, so the end results differ in which image, not in "
            "saturation. Change both cfg values to sweep 1 → 15.", 7, 0)
-    g.save("05_cfg_rescale.json")
+    g.save(OUT_DIR, "05_cfg_rescale.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", batch=32)
@@ -197,7 +131,7 @@ def build(info: dict):
            "annealed back to clean. 32 samples each, same seed; the first row is cfg 1 for comparison.\n\nLook for: without "
            "CADS, strong guidance sends several samples to the same training disc (fewer distinct images than at cfg 1); "
            "with CADS more distinct training images are reached (the demo sheet counts them).", 5, 0)
-    g.save("06_cads.json")
+    g.save(OUT_DIR, "06_cads.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", batch=16)
@@ -210,7 +144,7 @@ def build(info: dict):
     g.note("Timestep spacing (Lin et al. 2023, Table 2) with the model's own 1000 discrete timesteps, 6 Euler steps.\n\n"
            "Look for: leading starts below the top timestep (σ ≈ 5 instead of 14.6) and ends at t = 0; trailing starts at the "
            "last timestep but its last step is coarse (t = 166 → 0); linspace sits between. The demo prints each schedule.", 6, 0)
-    g.save("07_spacing.json")
+    g.save(OUT_DIR, "07_spacing.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", prediction="v_prediction", batch=16)
@@ -228,7 +162,7 @@ def build(info: dict):
            "CFG rescale 0.7, CFG 7.5, Euler 10 steps; the first row is the same model without the rescale.\n\nLook for: "
            "both rows give clean discs; with zero terminal SNR the first step sees pure noise (no leaked signal), so the "
            "samples do not inherit the initial noise's low frequencies and several land on other training images.", 6, 0)
-    g.save("08_zero_snr_vpred.json")
+    g.save(OUT_DIR, "08_zero_snr_vpred.json")
 
 
 def main():

@@ -16,6 +16,8 @@ Rules (those of the ComfyUI frontend's graphToPrompt):
 from __future__ import annotations
 
 import copy
+import json
+import os
 
 VIRTUAL_NODES = {"Note", "MarkdownNote", "Reroute", "PrimitiveNode"}
 WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"}
@@ -124,3 +126,69 @@ def ui_to_api(ui_workflow: dict, object_info: dict) -> dict:
             inputs[inp["name"]] = src[1] if src[0] == "value" else [src[0], src[1]]
         api[str(node["id"])] = {"class_type": t, "inputs": inputs, "_meta": {"title": node.get("title") or t}}
     return api
+
+
+class Graph:
+    """A tiny builder of UI-format workflows: sockets and widget order come from the host's /object_info."""
+
+    def __init__(self, info: dict):
+        self.info = info
+        self.nodes, self.links = [], []
+
+    def node(self, type_: str, col: int, row: float, title: str | None = None, widgets: dict | None = None, **links):
+        info = self.info[type_]
+        nid = len(self.nodes) + 1
+        widgets = dict(widgets or {})
+        specs = widget_names(info)
+        values = []
+        for name, spec in specs:
+            if name in widgets:
+                values.append(widgets.pop(name))
+            else:
+                default = spec[1].get("default") if len(spec) > 1 and isinstance(spec[1], dict) else None
+                values.append(spec[0][0] if default is None and isinstance(spec[0], list) else default)
+            if _has_control(name, spec):
+                values.append("fixed")
+        if widgets:
+            raise KeyError(f"{type_}: unknown widgets {sorted(widgets)}")
+        inputs = []
+        order = info.get("input_order", {})
+        for section in ("required", "optional"):
+            for name in order.get(section, []):
+                spec = info["input"][section][name]
+                if not _is_widget(spec):
+                    inputs.append({"name": name, "type": spec[0], "link": None})
+        outputs = [{"name": n, "type": t, "links": [], "slot_index": i}
+                   for i, (t, n) in enumerate(zip(info["output"], info["output_name"]))]
+        node = {"id": nid, "type": type_, "pos": [40 + col * 340, 40 + row * 170], "size": [310, 60 + 26 * (len(values) + len(inputs))],
+                "flags": {}, "order": nid - 1, "mode": 0, "inputs": inputs, "outputs": outputs,
+                "properties": {"Node name for S&R": type_}, "widgets_values": values}
+        if title:
+            node["title"] = title
+        self.nodes.append(node)
+        for name, (src, slot) in links.items():
+            self.connect(src, slot, nid, name)
+        return nid
+
+    def connect(self, src: int, slot: int, dst: int, name: str):
+        s, d = self.nodes[src - 1], self.nodes[dst - 1]
+        idx = next(i for i, inp in enumerate(d["inputs"]) if inp["name"] == name)
+        lid = len(self.links) + 1
+        typ = s["outputs"][slot]["type"]
+        self.links.append([lid, src, slot, dst, idx, typ])
+        s["outputs"][slot]["links"].append(lid)
+        d["inputs"][idx]["link"] = lid
+
+    def note(self, text: str, col: int, row: float):
+        nid = len(self.nodes) + 1
+        self.nodes.append({"id": nid, "type": "Note", "pos": [40 + col * 340, 40 + row * 170], "size": [420, 220], "flags": {},
+                           "order": nid - 1, "mode": 0, "inputs": [], "outputs": [], "properties": {},
+                           "widgets_values": [text], "color": "#432", "bgcolor": "#653"})
+        return nid
+
+    def save(self, folder: str, name: str):
+        wf = {"last_node_id": len(self.nodes), "last_link_id": len(self.links), "nodes": self.nodes, "links": self.links,
+              "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [0, 0]}}, "version": 0.4}
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            json.dump(wf, f, indent=1, ensure_ascii=False)
+            f.write("\n")
