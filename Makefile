@@ -6,8 +6,8 @@ STAMP := $(VENV)/.samplerlab-setup
 
 setup: $(STAMP)
 
-$(STAMP): scripts/setup_host.sh requirements-dev.txt
-	bash scripts/setup_host.sh
+$(STAMP): tools/setup_host.sh requirements-dev.txt
+	bash tools/setup_host.sh
 
 test: setup
 	$(PY) -m pytest -q tests
@@ -16,7 +16,7 @@ demo: setup
 	$(PY) demo/run_demo.py
 
 serve: setup
-	$(PY) scripts/serve.py --port 8188
+	$(PY) tools/serve.py --port 8188
 
 clean:
 	rm -rf $(VENV) .host out

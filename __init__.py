@@ -1,5 +1,9 @@
 """Sampler Lab: sampler science for ComfyUI (EDM Karras σ with ρ, Heun/churn, zero terminal SNR, CFG rescale, CADS)."""
-from .nodes import NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS
+from .demo.nodes import DEMO_DISPLAY_NAMES, DEMO_NODES
+from .nodes import NODE_CLASS_MAPPINGS as _NODES, NODE_DISPLAY_NAME_MAPPINGS as _NAMES
+
+NODE_CLASS_MAPPINGS = {**_NODES, **DEMO_NODES}
+NODE_DISPLAY_NAME_MAPPINGS = {**_NAMES, **DEMO_DISPLAY_NAMES}
 
 WEB_DIRECTORY = "./js"
 

@@ -22,8 +22,8 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-import hostlib  # noqa: E402  (the test harness: imports the real host, builds tiny models)
+sys.path.insert(0, str(REPO / "tools"))
+import hostlib  # noqa: E402  (imports the real host, builds tiny models)
 
 
 class PeakTensorMemory(TorchDispatchMode):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from server import REPO_DIR, DemoServer  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "tools"))
+from hostserver import REPO_DIR, HostServer  # noqa: E402
 from workflow_api import Graph  # noqa: E402
 
 OUT_DIR = os.path.join(REPO_DIR, "workflows", "demo")
@@ -166,7 +166,7 @@ def build(info: dict):
 
 
 def main():
-    with DemoServer() as srv:
+    with HostServer(fixture=False) as srv:
         info = srv.object_info()
     build(info)
     print("wrote", sorted(os.listdir(OUT_DIR)))

@@ -16,10 +16,13 @@ import shutil
 import sys
 import time
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-sys.path.insert(0, HERE)
-from server import REPO_DIR, DemoServer  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "tools"))
+from hostserver import REPO_DIR, HostServer  # noqa: E402
 from workflow_api import ui_to_api  # noqa: E402
+
+sys.path.insert(0, REPO_DIR)
+import samplers as S  # noqa: E402
+from demo.dataset import make_dataset  # noqa: E402
 
 WORKFLOW_DIR = os.path.join(REPO_DIR, "workflows", "demo")
 
@@ -74,7 +77,6 @@ def retarget(api: dict, old: str, new: str) -> dict:
 
 def metrics_tools():
     import torch
-    from dataset import make_dataset
     images, labels = make_dataset()
     flat = images.reshape(images.shape[0], -1)
 
@@ -95,19 +97,11 @@ def metrics_tools():
     return images, labels, nearest, rms, pairwise
 
 
-def spacing_text(spacing: str, steps: int, T: int = 1000) -> str:
-    """Timesteps of Lin et al. Table 2 and their σ on the host's default discrete schedule (SD1 linear β)."""
-    import torch
-    betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, T, dtype=torch.float64) ** 2
-    acp = torch.cumprod(1 - betas, 0)
-    sig = ((1 - acp) / acp).sqrt()
-    if spacing == "leading":
-        ts = [i * (T // steps) for i in range(steps)][::-1]
-    elif spacing == "linspace":
-        ts = torch.linspace(0, T - 1, steps).round().long().tolist()[::-1]
-    else:
-        ts = [round(T - i * T / steps) - 1 for i in range(steps)]
-    return f"t = {ts[0]}..{ts[-1]}: sigma {float(sig[ts[0]]):.2f} .. {float(sig[ts[-1]]):.3f} -> 0"
+def spacing_text(spacing: str, steps: int) -> str:
+    """Timesteps of Lin et al. Table 2 and their σ on the host's default discrete schedule (SD1's scaled-linear β)."""
+    table = S.sigmas_from_alphas_cumprod(S.alphas_cumprod(S.make_betas("scaled_linear")))
+    ts = S.spacing_timesteps(spacing, steps, len(table)).tolist()
+    return f"t = {ts[0]}..{ts[-1]}: sigma {float(table[ts[0]]):.2f} .. {float(table[ts[-1]]):.3f} -> 0"
 
 
 # ------------------------------------------------------------------------------------------------ sheet
@@ -183,13 +177,13 @@ def main(argv=None) -> int:
 
     print(f"Sampler Lab demo: booting ComfyUI ({os.path.relpath(os.path.join(REPO_DIR, '.host', 'ComfyUI'))}) on 127.0.0.1 …",
           flush=True)
-    with DemoServer() as srv:
+    with HostServer(fixture=False) as srv:
         print(f"  server up in {srv.boot_seconds:.1f} s at {srv.url}", flush=True)
         info = srv.object_info()
 
         def run(api, folder):
             nonlocal n_prompts
-            entry = srv.run(api)
+            entry = srv.run_prompt(api, timeout=300)
             n_prompts += 1
             dest = os.path.join(out_dir, folder)
             os.makedirs(dest, exist_ok=True)

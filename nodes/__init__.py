@@ -17,8 +17,3 @@ NODE_DISPLAY_NAME_MAPPINGS = {
     "SamplerLabCFGRescale": "CFG Rescale (Sampler Lab)",
     "SamplerLabCADS": "CADS (Sampler Lab)",
 }
-
-from .demo import DEMO_DISPLAY_NAMES, DEMO_NODES  # weightless demo model (nodes/demo.py)
-
-NODE_CLASS_MAPPINGS.update(DEMO_NODES)
-NODE_DISPLAY_NAME_MAPPINGS.update(DEMO_DISPLAY_NAMES)

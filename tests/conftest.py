@@ -1,11 +1,12 @@
-"""Session fixtures for running Sampler Lab against the real ComfyUI host (see tests/hostlib.py)."""
+"""Session fixtures for running Sampler Lab against the real ComfyUI host (tools/hostlib.py, tools/hostserver.py)."""
 import os
 import sys
 
 _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 _REPO_DIR = os.path.dirname(_TESTS_DIR)
-if _TESTS_DIR not in sys.path:
-    sys.path.insert(0, _TESTS_DIR)
+_TOOLS_DIR = os.path.join(_REPO_DIR, "tools")
+if _TOOLS_DIR not in sys.path:
+    sys.path.insert(0, _TOOLS_DIR)
 if _REPO_DIR not in sys.path:
     # Appended (not prepended): the host's nodes.py must win over our nodes/ package for `import nodes`.
     sys.path.append(_REPO_DIR)
@@ -19,6 +20,7 @@ import samplers  # noqa: E402,F401
 import pytest  # noqa: E402
 
 import hostlib  # noqa: E402
+import hostserver  # noqa: E402
 
 
 def _shield_repo_root_package():
@@ -58,7 +60,7 @@ def host():
 def server():
     """One real ComfyUI server for the whole session (booted on first use), with our pack and the
     test fixture nodes installed. Fails loudly (log tail in the error) if it cannot boot."""
-    srv = hostlib.HostServer()
+    srv = hostserver.HostServer()
     srv.start()
     try:
         yield srv

@@ -23,13 +23,14 @@ def pack():
 @pytest.fixture(scope="module")
 def demo_mod(pack):
     import importlib
-    return importlib.import_module(pack.__name__ + ".nodes.demo")
+    return importlib.import_module(pack.__name__ + ".demo.nodes")
 
 
 @pytest.fixture(scope="module")
 def demo_pkg(pack):
     import importlib
-    return (importlib.import_module(pack.__name__ + ".demo.dataset"), importlib.import_module(pack.__name__ + ".demo.workflow_api"))
+    import workflow_api
+    return importlib.import_module(pack.__name__ + ".demo.dataset"), workflow_api
 
 
 def test_dataset_is_deterministic_and_balanced(demo_pkg):

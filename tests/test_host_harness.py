@@ -4,6 +4,8 @@ import sys
 import pytest
 import torch
 
+import hostserver
+
 
 @pytest.mark.parametrize("kind", ["sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "flow"])
 def test_tiny_model_samples_finite_through_host_ksampler(host, kind):
@@ -115,12 +117,12 @@ def test_server_boots_and_lists_core_nodes(server):
 
 @pytest.mark.parametrize("kind", ["sd15_eps", "sdxl_v"])
 def test_server_runs_tiny_prompt_end_to_end(server, host, kind):
-    prompt = host.tiny_txt2img_prompt(kind, seed=11, steps=3, decode=True)
+    prompt = hostserver.tiny_txt2img_prompt(kind, seed=11, steps=3, decode=True)
     prompt["stats"]["inputs"]["include_values"] = True
     entry = server.run_prompt(prompt, timeout=60)
-    lat = host.output_stats(entry, "stats")[0]
+    lat = hostserver.output_stats(entry, "stats")[0]
     assert lat["shape"] == [1, 4, 16, 16] and lat["finite"] and lat["std"] > 1e-3
-    img = host.output_stats(entry, "img_stats")[0]
+    img = hostserver.output_stats(entry, "img_stats")[0]
     assert img["shape"] == [1, 128, 128, 3] and img["finite"]
     # the server result equals the same graph run in-process
     nodes = host.host_nodes()
@@ -132,14 +134,14 @@ def test_server_runs_tiny_prompt_end_to_end(server, host, kind):
 
 
 def test_server_reports_execution_errors(server, host):
-    prompt = host.tiny_txt2img_prompt("sd15_eps")
+    prompt = hostserver.tiny_txt2img_prompt("sd15_eps")
     prompt["ksampler"]["inputs"]["model"] = ["ckpt", 1]  # CLIP where MODEL is expected -> rejected
-    with pytest.raises(host.HostPromptError):
+    with pytest.raises(hostserver.HostPromptError):
         server.run_prompt(prompt)
-    bad = host.tiny_txt2img_prompt("sdxl_eps")
+    bad = hostserver.tiny_txt2img_prompt("sdxl_eps")
     bad["pos"] = {"class_type": "SamplerLabTestConditioning", "inputs": {"kind": "sd15_eps", "seed": 0,
                                                                          "batch": 1}}
-    with pytest.raises(host.HostPromptError) as ei:  # 768-wide context into an SDXL UNet -> runtime error
+    with pytest.raises(hostserver.HostPromptError) as ei:  # 768-wide context into an SDXL UNet -> runtime error
         server.run_prompt(bad)
     assert ei.value.details and ei.value.details.get("node_type") == "KSampler"
 

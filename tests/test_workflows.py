@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
+from workflow_api import ui_to_api
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-from demo.workflow_api import ui_to_api  # noqa: E402
 
 WORKFLOWS = sorted((REPO / "workflows").glob("*.json"))
 TINY_KIND = {"v1-5-pruned-emaonly.safetensors": "sd15_eps", "sd_xl_base_1.0.safetensors": "sdxl_eps",
@@ -87,7 +86,7 @@ def test_workflow_runs_on_the_host(path, server, object_info):
 
 
 def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):
-    from hostlib import HostPromptError, tiny_txt2img_prompt
+    from hostserver import HostPromptError, tiny_txt2img_prompt
     prompt = tiny_txt2img_prompt("sd15_eps", steps=2)
     prompt["cads"] = {"class_type": "SamplerLabCADS", "inputs": {"model": ["ckpt", 0], "noise_scale": 0.25, "tau1": 0.9,
                                                                  "tau2": 0.5, "psi": 1.0}}

@@ -1,7 +1,7 @@
 """Test-only ComfyUI custom nodes for the Sampler Lab harness (never shipped with the pack).
 
 HostServer symlinks this directory as custom_nodes/samplerlab_test_fixtures. The nodes wrap
-tests/hostlib.py: a tiny checkpoint (MODEL, CLIP, VAE) that replaces CheckpointLoaderSimple, random
+tools/hostlib.py: a tiny checkpoint (MODEL, CLIP, VAE) that replaces CheckpointLoaderSimple, random
 conditioning, and output nodes that report tensor statistics into /history (outputs[node_id]["stats"]).
 """
 import importlib.util

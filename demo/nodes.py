@@ -1,6 +1,6 @@
 """Weightless demo model: the exact (posterior-mean) denoiser of a small generated image data set, as a ComfyUI MODEL.
 
-The data set (`demo/dataset.py`, ours, generated) is 320 RGB images of 16×16 in 4 classes. The "latent" is the image
+The data set (`dataset.py`, ours, generated) is 320 RGB images of 16×16 in 4 classes. The "latent" is the image
 itself (3 channels, identity latent format), so an EmptyLatentImage of 128×128 gives a 3×16×16 latent after the host's
 `fix_empty_latent_channels`. The model is a `comfy.model_base.BaseModel` with the host's discrete SD1 noise schedule and
 ε or v prediction; its `diffusion_model` computes D(x; σ) = E[x0 | x] exactly from the data set at the exact σ of the
@@ -22,7 +22,7 @@ import comfy.model_management
 import comfy.model_patcher
 import comfy.supported_models_base
 
-from ..demo.dataset import CLASSES, class_weights, make_dataset
+from .dataset import CLASSES, class_weights, make_dataset
 
 DEMO = "sampling/sampler_lab/demo"
 SIGMA_KEY = "samplerlab_demo_sigma"

@@ -1,7 +1,7 @@
 """Writes the example workflows in workflows/ (ComfyUI's UI format, loadable by drag and drop).
 
-Run: .venv/bin/python scripts/make_workflows.py   (boots the host once to read /object_info, so every node's sockets
-and widget order are the host's own; the builder is demo/workflow_api.Graph, shared with the demo workflows).
+Run: .venv/bin/python tools/make_workflows.py   (boots the host once to read /object_info, so every node's sockets
+and widget order are the host's own; the builder is tools/workflow_api.Graph, shared with the demo workflows).
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import os
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "demo"))
-from server import DemoServer  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from hostserver import HostServer  # noqa: E402
 from workflow_api import Graph  # noqa: E402
 
 OUT = os.path.join(REPO, "workflows")
@@ -133,7 +133,7 @@ def all_features(g: Graph) -> None:
 
 
 def main() -> None:
-    with DemoServer() as server:
+    with HostServer(fixture=False) as server:
         info = server.object_info()
     for make in (karras_rho, heun_churn, edm_ksampler, cfg_rescale, cads, zero_snr_recipe, all_features):
         make(Graph(info))
