@@ -91,19 +91,3 @@ def class_weights(name: str) -> torch.Tensor:
     if name == "unconditional":
         return torch.full((k,), 1.0 / k)
     return torch.nn.functional.one_hot(torch.tensor(CLASSES.index(name)), k).float()
-
-
-def posterior_mean_bruteforce(x: torch.Tensor, sigma: float, images: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """E[x0 | x0 + σ n = x] for x0 drawn from `images` with probabilities `weights` (a reference, float64, one loop)."""
-    x = x.double()
-    out = []
-    for xb in x:
-        logp = []
-        for i in range(images.shape[0]):
-            w = float(weights[i])
-            d2 = float(((xb - images[i].double()) ** 2).sum())
-            logp.append(-math.inf if w == 0 else math.log(w) - d2 / (2.0 * sigma * sigma))
-        logp = torch.tensor(logp, dtype=torch.float64)
-        p = torch.softmax(logp, 0)
-        out.append((p[:, None, None, None] * images.double()).sum(0))
-    return torch.stack(out)

@@ -22,6 +22,7 @@ import comfy.model_management
 import comfy.model_patcher
 import comfy.supported_models_base
 
+from .. import samplers as S
 from .dataset import CLASSES, class_weights, make_dataset
 
 DEMO = "sampling/sampler_lab/demo"
@@ -60,18 +61,6 @@ def class_probabilities(context: torch.Tensor | None, batch: int) -> torch.Tenso
     return torch.where(total > 0, c / total.clamp(min=1e-30), uniform)
 
 
-def mixture_posterior_mean(x: torch.Tensor, var: torch.Tensor, means: torch.Tensor, sq_norms: torch.Tensor,
-                           log_weights: torch.Tensor) -> torch.Tensor:
-    """E[x0 | x] for x0 ~ Σ_i w_i δ(μ_i) (per-row weights) observed as x = x0 + σ n; float64, vectorised.
-
-    x [B, D], var = σ² [B, 1], means [N, D], sq_norms = |μ_i|² [N], log_weights [B, N]. The same exact formula as
-    `samplers.gaussian_mixture_denoiser` with std = 0, batched over rows that have different class weights.
-    """
-    d2 = (x * x).sum(1, keepdim=True) - 2.0 * (x @ means.T) + sq_norms[None]
-    p = torch.softmax(log_weights - d2 / (2.0 * var), dim=1)
-    return p @ means
-
-
 class DemoDenoiser(torch.nn.Module):
     """The `diffusion_model`: reads the exact σ, undoes the input scaling, returns ε or v of the exact denoiser."""
 
@@ -95,7 +84,7 @@ class DemoDenoiser(torch.nn.Module):
         per_image = probs[:, self.labels] / self.counts[self.labels][None]  # [B, N]: w_i = π_class(i) / n_class(i)
         xf = x.reshape(x.shape[0], -1).double()
         var = (sigma.double().reshape(-1, 1) ** 2).clamp(min=1e-20)  # σ = 0 (never called by samplers): nearest image
-        out = mixture_posterior_mean(xf, var, self.means64, self.sq_norms, per_image.log().to(x.device))
+        out = S.mixture_posterior_mean(xf, var, self.means64, self.sq_norms, per_image.log().to(x.device))
         return out.reshape(x.shape).float()
 
     def forward(self, xc, t, context=None, control=None, transformer_options={}, **kwargs):

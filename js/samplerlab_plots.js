@@ -91,10 +91,12 @@ function ksamplerData(node) {
   const [sigmaMin, sigmaMax] = M.sdSigmaRange();
   const notes = [SD_NOTE], warnings = [];
   let sigmas = [];
-  if (denoise > 0) {
-    const total = denoise >= 1 ? steps : Math.floor(steps / denoise);
-    sigmas = M.karrasSigmas(total, sigmaMin, sigmaMax, rho).slice(-(steps + 1));
+  const total = M.denoiseTotalSteps(steps, denoise);
+  if (total !== null) {
+    sigmas = M.denoiseSigmas((n) => M.karrasSigmas(n, sigmaMin, sigmaMax, rho), steps, denoise);
     if (denoise < 1) notes.push(`denoise ${fmt(denoise)}: last ${steps} of ${total} steps`);
+  } else if (denoise > 0) {
+    warnings.push(`denoise ${fmt(denoise)}: more than ${M.MAX_SCHEDULE_STEPS} schedule steps; the node will refuse this`);
   } else {
     warnings.push("denoise 0: nothing is sampled");
   }

@@ -5,7 +5,6 @@ hands plain tensors and callables to `samplers/`.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Callable
 
@@ -52,26 +51,6 @@ def skip_part(ms, sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return ms.calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
 
 
-def sample_seeds(seed: int | None, noise: torch.Tensor | None, batch: int) -> list[int]:
-    """One 63-bit seed per sample, a function of the run's seed and of that sample's own initial noise.
-
-    The host draws the initial noise of sample k from (seed, batch index k) alone, so sample k gets the
-    same seed whether it runs in a batch or alone (via the latent's `batch_index`). Where the noise is
-    all zero (noise disabled), the position in the batch is used instead.
-    """
-    seed = 0 if seed is None else int(seed)
-    seeds = []
-    for k in range(batch):
-        h = hashlib.blake2b(seed.to_bytes(8, "little", signed=False), digest_size=8)
-        sample = None if noise is None or noise.shape[0] != batch else noise[k].reshape(-1)[:4096]
-        if sample is None or not bool(sample.any()):
-            h.update(b"k" + k.to_bytes(8, "little"))
-        else:
-            h.update(sample.detach().to("cpu", torch.float32).numpy().tobytes())
-        seeds.append(int.from_bytes(h.digest(), "little") >> 1)
-    return seeds
-
-
 def check_finite_latent(samples: torch.Tensor, name: str = "latent_image") -> None:
     """Refuse a latent holding NaN or inf before sampling starts."""
     if not torch.isfinite(samples).all():
@@ -98,12 +77,3 @@ def normalised_time(ms, sigma: torch.Tensor) -> torch.Tensor:
 def denoiser_of(model_k, extra_args: dict) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The host's sampler-side model as D(x; σ) with σ a 1-D tensor of batch size."""
     return lambda x, sigma: model_k(x, sigma, **extra_args)
-
-
-def seed_for_call(sample_seed: int, sigma: float, stream: int) -> int:
-    """A seed for one sample, one model call (identified by its σ) and one conditioning stream."""
-    h = hashlib.blake2b(digest_size=8)
-    h.update(sample_seed.to_bytes(8, "little"))
-    h.update(float(sigma).hex().encode())
-    h.update(stream.to_bytes(2, "little"))
-    return int.from_bytes(h.digest(), "little") >> 1

@@ -7,7 +7,7 @@ import comfy.model_base
 import comfy.patcher_extension
 
 from .. import samplers as S
-from .host import normalised_time, sample_seeds, seed_for_call, skip_part
+from .host import normalised_time, skip_part
 
 PATCHES = "model_patches/unet"
 SEEDS_KEY = "samplerlab_sample_seeds"
@@ -54,19 +54,26 @@ class SamplerLabCFGRescale:
 def _remember_sample_seeds(executor, noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs):
     """OUTER_SAMPLE wrapper: per-sample seeds of this run, for the CADS noise of each model call."""
     options = executor.class_obj.model_options.setdefault("transformer_options", {})  # the run's own copy
-    options[SEEDS_KEY] = sample_seeds(seed, noise, noise.shape[0])
+    options[SEEDS_KEY] = S.sample_seeds(seed, noise, noise.shape[0])
     return executor(noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs)
 
 
 def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool, targets: tuple[int, ...], seed: int):
-    """APPLY_MODEL wrapper adding CADS noise to the conditioning of the chunks in `targets` (0 positive, 1 negative)."""
+    """APPLY_MODEL wrapper adding CADS noise to the conditioning of the chunks in `targets` (0 positive, 1 negative).
+
+    Noise of sample k at a call of level σ: `samplers.call_seed(sample seed k XOR seed, σ, stream)`, stream 2·chunk
+    for the tokens and 2·chunk + 1 for SDXL's pooled vector (the seed scheme of `samplers/seeds.py`).
+    """
+    def call_seeds(sample_seeds_: list[int], sigmas: list[float], stream: int) -> list[int]:
+        return [S.call_seed(s ^ seed, sigma, stream) for s, sigma in zip(sample_seeds_, sigmas)]
+
     def apply_model(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
         chunks = transformer_options.get("cond_or_uncond") or [0]
         batch = x.shape[0] // len(chunks)
         gamma = S.cads_gamma(normalised_time(executor.class_obj.model_sampling, t), tau1, tau2)
         sample_seeds_ = transformer_options.get(SEEDS_KEY)
-        if sample_seeds_ is None or len(sample_seeds_) != batch:
-            sample_seeds_ = [seed + k for k in range(batch)]
+        if sample_seeds_ is None or len(sample_seeds_) != batch:  # called outside a sampler run: seeds by position
+            sample_seeds_ = S.sample_seeds(None, None, batch)
         width = POOLED_WIDTH.get(type(executor.class_obj))
         y = kwargs.get("y")
         tokens = c_crossattn is not None and c_crossattn.shape[0] == x.shape[0]
@@ -75,27 +82,26 @@ def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, resca
             rows = slice(j * batch, (j + 1) * batch)
             if chunk not in targets or not bool((gamma[rows] < 1).any()):
                 continue
-            seeds = [seed_for_call(s ^ seed, float(sigma), 2 * chunk) for s, sigma in zip(sample_seeds_, t[rows].tolist())]
+            sigmas = t[rows].tolist()
             if tokens:
-                c_crossattn = _anneal(c_crossattn, rows, gamma[rows], seeds, 0, noise_scale, psi, rescale)
+                c_crossattn = _anneal(c_crossattn, rows, gamma[rows], call_seeds(sample_seeds_, sigmas, 2 * chunk),
+                                      noise_scale, psi, rescale)
             if pooled:
-                y = _anneal(y, rows, gamma[rows], seeds, 1, noise_scale, psi, rescale, width)
+                y = _anneal(y, rows, gamma[rows], call_seeds(sample_seeds_, sigmas, 2 * chunk + 1), noise_scale, psi,
+                            rescale, width)
         if pooled:
             kwargs["y"] = y
         return executor(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
     return apply_model
 
 
-def _anneal(y: torch.Tensor, rows: slice, gamma: torch.Tensor, seeds: list[int], stream: int,
-            noise_scale: float, psi: float, rescale: bool, width: int | None = None) -> torch.Tensor:
-    """A copy of y whose rows (and only their first `width` features) get CADS, each row with its own seed."""
+def _anneal(y: torch.Tensor, rows: slice, gamma: torch.Tensor, seeds: list[int], noise_scale: float, psi: float,
+            rescale: bool, width: int | None = None) -> torch.Tensor:
+    """A copy of y whose rows (and only their first `width` features) get CADS, row k's noise seeded by seeds[k]."""
     part = y[rows, :width]
-    noise = torch.empty(part.shape)
-    for sample, seed in zip(noise, seeds):
-        sample.normal_(generator=torch.Generator().manual_seed(seed + stream))
+    noise = S.seeded_normal(seeds, part.shape[1:], dtype=y.dtype, device=y.device)
     out = y.clone()
-    out[rows, :width] = S.cads_noise(part, gamma.to(y.device), noise_scale, psi=psi, rescale=rescale,
-                                     noise=noise.to(y.device, y.dtype))
+    out[rows, :width] = S.cads_noise(part, gamma.to(y.device), noise_scale, psi=psi, rescale=rescale, noise=noise)
     return out
 
 

@@ -10,7 +10,7 @@ import comfy.utils
 import latent_preview
 
 from .. import samplers as S
-from .host import check_finite_latent, denoiser_of, sample_seeds, sigma_range
+from .host import check_finite_latent, denoiser_of, sigma_range
 
 CHURN_INPUTS = {
     "s_churn": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1000.0, "step": 0.1, "round": False,
@@ -30,7 +30,7 @@ def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None
     """A host sampler function: EDM Algorithm 2 with per-sample churn noise seeded by the run's seed."""
     extra_args = {} if extra_args is None else extra_args
     check_finite_latent(x)  # x = noise scaled to σ0 + the input latent: NaN here comes from the latent
-    seeds = sample_seeds(extra_args.get("seed"), getattr(model, "noise", None), x.shape[0])
+    seeds = S.sample_seeds(extra_args.get("seed"), getattr(model, "noise", None), x.shape[0])
     return S.sample_heun_churn(denoiser_of(model, extra_args), x, sigmas, s_churn=s_churn, s_tmin=s_tmin,
                                s_tmax=s_tmax, s_noise=s_noise, noise_sampler=S.per_sample_noise_sampler(x, seeds),
                                callback=callback)
@@ -92,9 +92,8 @@ class SamplerLabKSampler:
         check_finite_latent(samples)
         if denoise <= 0.0:
             return (latent,)
-        total_steps = steps if denoise >= 1.0 else int(steps / denoise)
         sigma_min, sigma_max = sigma_range(model)
-        sigmas = S.karras_sigmas(total_steps, sigma_min, sigma_max, rho)[-(steps + 1):]
+        sigmas = S.denoise_sigmas(lambda n: S.karras_sigmas(n, sigma_min, sigma_max, rho), steps, denoise)
         noise = comfy.sample.prepare_noise(samples, seed, latent.get("batch_index"))
         callback = latent_preview.prepare_callback(model, steps)
         latent["samples"] = comfy.sample.sample_custom(

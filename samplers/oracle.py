@@ -6,6 +6,17 @@ from typing import Callable
 import torch
 
 
+def mixture_posterior_mean(x: torch.Tensor, var: torch.Tensor, means: torch.Tensor, sq_norms: torch.Tensor,
+                           log_weights: torch.Tensor) -> torch.Tensor:
+    """E[μ_k | x] for x = μ_k + √var·n, k ~ w: Σ_k r_k μ_k with r_k = softmax_k(log w_k − ‖x − μ_k‖²/(2 var)).
+
+    x [B, D], var [B, 1] (> 0), means [K, D], sq_norms = ‖μ_k‖² [K], log_weights [K] or per row [B, K] (−inf = 0).
+    Computed in the inputs' dtype (callers pass float64): ‖x − μ_k‖² is expanded as ‖x‖² − 2x·μ_k + ‖μ_k‖².
+    """
+    dist_sq = (x * x).sum(dim=1, keepdim=True) - 2 * x @ means.T + sq_norms
+    return torch.softmax(log_weights - dist_sq / (2 * var), dim=1) @ means
+
+
 def gaussian_mixture_denoiser(means: torch.Tensor, weights: torch.Tensor,
                               std: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """D(x; σ) = E[x0 | x0 + σn = x] for data x0 ~ Σ_k w_k N(μ_k, s²I), n ~ N(0, I), in closed form.
@@ -28,10 +39,8 @@ def gaussian_mixture_denoiser(means: torch.Tensor, weights: torch.Tensor,
         flat = x.reshape(x.shape[0], -1).to(device=mu.device, dtype=torch.float64)
         noise_var = torch.as_tensor(sigma, dtype=torch.float64, device=mu.device).reshape(-1, 1) ** 2
         var = (data_var + noise_var).expand(x.shape[0], 1)
-        dist_sq = (flat ** 2).sum(dim=1, keepdim=True) - 2 * flat @ mu.T + mu_sq  # ‖x − μ_k‖², [B, K]
-        logits = log_w - dist_sq / (2 * var)
-        resp = (logits - logits.logsumexp(dim=1, keepdim=True)).exp()
-        out = (data_var * flat + (var - data_var) * (resp @ mu)) / var
+        mean = mixture_posterior_mean(flat, var, mu, mu_sq, log_w)  # E[μ_k | x], responsibilities at s² + σ²
+        out = (data_var * flat + (var - data_var) * mean) / var  # then each Gaussian's own posterior mean, mixed
         return out.reshape(x.shape).to(device=x.device, dtype=x.dtype)
 
     return denoiser

@@ -11,15 +11,17 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from .seeds import seeded_normal
+
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 NoiseSampler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Callback = Callable[[dict[str, Any]], None]
 
 
 def per_sample_noise_sampler(x: torch.Tensor, seeds: Sequence[int]) -> NoiseSampler:
-    """Standard-normal noise shaped like x; sample k comes from its own CPU generator seeded with seeds[k].
+    """Standard-normal noise shaped like x; sample k continues its own stream seeded with seeds[k] (`seeded_normal`).
 
-    Sample k's stream depends on seeds[k] alone, so it gets the same noise in any batch and on any device.
+    Sample k's noise depends on seeds[k] alone, so it is the same in any batch and on any device.
     Returns noise_sampler(sigma, sigma_hat) -> Tensor in x's dtype and device.
     """
     if len(seeds) != x.shape[0]:
@@ -27,12 +29,17 @@ def per_sample_noise_sampler(x: torch.Tensor, seeds: Sequence[int]) -> NoiseSamp
     generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
 
     def noise_sampler(sigma: torch.Tensor, sigma_hat: torch.Tensor) -> torch.Tensor:
-        noise = torch.empty(x.shape, dtype=torch.float32)
-        for sample, generator in zip(noise, generators):
-            sample.normal_(generator=generator)
-        return noise.to(device=x.device, dtype=x.dtype)
+        return seeded_normal(seeds, x.shape[1:], generators, dtype=x.dtype, device=x.device)
 
     return noise_sampler
+
+
+def churn_gammas(sigmas: Sequence[float], s_churn: float, s_tmin: float, s_tmax: float) -> list[float]:
+    """EDM Algorithm 2's γ_i for steps i = 0 … N−1 of a schedule of N + 1 levels:
+    γ_i = min(S_churn/N, √2 − 1) where S_tmin ≤ σ_i ≤ S_tmax (inclusive), else 0."""
+    steps = len(sigmas) - 1
+    gamma = min(s_churn / steps, math.sqrt(2) - 1) if steps > 0 else 0.0
+    return [gamma if s_tmin <= sigma <= s_tmax else 0.0 for sigma in sigmas[:-1]]
 
 
 def _checked_sigmas(x: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
@@ -94,22 +101,21 @@ def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor,
         raise ValueError(f"s_tmin must be ≤ s_tmax, got s_tmin={s_tmin!r}, s_tmax={s_tmax!r}")
     if noise_sampler is None:
         noise_sampler = per_sample_noise_sampler(x, range(x.shape[0]))
-    steps = len(sigmas) - 1
     ones = sigmas.new_ones(x.shape[0])
     levels = sigmas.tolist()  # step control on the host side: no device syncs inside the loop
-    for i in range(steps):
+    gammas = churn_gammas(levels, s_churn, s_tmin, s_tmax)
+    for i, gamma in enumerate(gammas):
         sigma, sigma_next = levels[i], levels[i + 1]
-        gamma = min(s_churn / steps, math.sqrt(2) - 1) if s_tmin <= sigma <= s_tmax else 0.0  # γ_i (header)
-        sigma_hat = sigma * (1 + gamma)  # line 5
-        if gamma > 0:
+        sigma_hat = sigma * (1 + gamma)  # line 5: increase noise temporarily
+        if gamma > 0:  # lines 4, 6: ε ~ N(0, S_noise² I), x̂_i = x_i + sqrt(σ̂² − σ²)·ε
             eps = noise_sampler(sigmas[i], sigmas[i] * (1 + gamma))
-            x = x + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps  # lines 4, 6
+            x = x + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps
         denoised = denoiser(x, sigma_hat * ones).to(x.dtype)
-        d = _to_d(x, sigma_hat, denoised)  # line 7
+        d = _to_d(x, sigma_hat, denoised)  # line 7: evaluate dx/dσ at σ̂
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i] * (1 + gamma), "denoised": denoised})
-        x_next = x + (sigma_next - sigma_hat) * d  # line 8
-        if sigma_next > 0:  # lines 9–11: second-order correction
+        x_next = x + (sigma_next - sigma_hat) * d  # line 8: Euler step from σ̂ to σ_{i+1}
+        if sigma_next > 0:  # lines 9–11: 2nd-order correction (skipped on the step to σ = 0)
             d_next = _to_d(x_next, sigma_next, denoiser(x_next, sigma_next * ones).to(x.dtype))
             x_next = x + (sigma_next - sigma_hat) * (d + d_next) / 2
         x = x_next

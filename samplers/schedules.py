@@ -3,6 +3,7 @@ Lin et al. 2024 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing)."""
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 
@@ -30,6 +31,28 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     if steps > 1:
         sigmas[-1] = sigma_min
     return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=dtype)
+
+
+#: Longest schedule a partial denoise may ask for (steps/denoise entries): beyond it the request is refused.
+MAX_SCHEDULE_STEPS = 100_000
+
+
+def denoise_total_steps(steps: int, denoise: float) -> int:
+    """Length of the full schedule whose last `steps` steps a partial denoise runs: ⌊steps/denoise⌋ (steps at
+    denoise = 1), the host KSamplers' rule (ComfyUI, A1111 img2img). denoise ∈ (0, 1]; at most MAX_SCHEDULE_STEPS."""
+    _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
+    _require(math.isfinite(denoise) and 0 < denoise <= 1, f"denoise must be in (0, 1], got {denoise!r}")
+    total = steps if denoise >= 1 else math.floor(steps / denoise)
+    _require(total <= MAX_SCHEDULE_STEPS,
+             f"denoise {denoise!r} with {steps} steps needs a schedule of {total} steps, more than {MAX_SCHEDULE_STEPS}; "
+             f"raise denoise to at least {steps / MAX_SCHEDULE_STEPS:.2g} or use fewer steps")
+    return total
+
+
+def denoise_sigmas(sigmas_of: Callable[[int], torch.Tensor], steps: int, denoise: float) -> torch.Tensor:
+    """The schedule of a partial denoise: the last `steps` steps of sigmas_of(denoise_total_steps(steps, denoise)),
+    so "denoise 0.5" starts at the same σ as the host's own KSampler. sigmas_of(n) gives n + 1 levels."""
+    return sigmas_of(denoise_total_steps(steps, denoise))[-(steps + 1):]
 
 
 def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:
@@ -78,25 +101,33 @@ def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
     return betas_from_alphas_cumprod(sqrt_ab ** 2)
 
 
-def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> torch.Tensor:
-    """Sampling timesteps (0-based, descending) of Lin et al. Table 2, T = num_timesteps, S = steps.
+def _round_half_even(numerator: int, denominator: int) -> int:
+    """numerator/denominator (denominator > 0) rounded to the nearest integer, ties to even, in exact integers."""
+    q, r = divmod(numerator, denominator)
+    return q + (2 * r > denominator or (2 * r == denominator and q % 2 == 1))
 
-    leading: k·(T//S) (DDIM, PNDM); linspace: round(linspace(0, T−1, S)) (iDDPM);
-    trailing: round(T − k·T/S) − 1 (DPM-Solver; always includes the last timestep T−1); k = 0 … S−1.
-    Table 2 counts timesteps from 1; here they are 0-based (shifted by −1), as models index them.
+
+def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> torch.Tensor:
+    """Sampling timesteps (0-based, descending) of Lin et al. Table 2, T = num_timesteps, S = steps, k = 0 … S−1.
+
+    leading: k·⌊T/S⌋ (DDIM, PNDM); linspace: round(k·(T−1)/(S−1)) (iDDPM);
+    trailing: round(T − k·T/S) − 1 (DPM-Solver; always includes the last timestep T−1).
+    Exact integer arithmetic, ties rounded to even (as numpy/torch round a .5 they hold exactly), so the result does
+    not depend on float rounding. Table 2 counts timesteps from 1; here they are 0-based (shifted by −1).
     """
     _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got {num_timesteps!r}")
     _require(isinstance(steps, int) and 1 <= steps <= num_timesteps,
              f"steps must be an integer from 1 to num_timesteps ({num_timesteps}), got {steps!r}")
+    T, S = num_timesteps, steps
     if spacing == "leading":
-        t = torch.arange(steps, dtype=torch.float64) * (num_timesteps // steps)
+        t = [k * (T // S) for k in range(S)]
     elif spacing == "linspace":
-        t = torch.linspace(0, num_timesteps - 1, steps, dtype=torch.float64).round()
+        t = [_round_half_even(k * (T - 1), S - 1) for k in range(S)] if S > 1 else [0]
     elif spacing == "trailing":
-        t = (num_timesteps - torch.arange(steps, dtype=torch.float64) * (num_timesteps / steps)).round().flip(0) - 1
+        t = [_round_half_even(T * (S - k), S) - 1 for k in range(S)]
     else:
         raise ValueError(f"spacing must be 'leading', 'linspace' or 'trailing', got {spacing!r}")
-    return t.flip(0).long()
+    return torch.tensor(sorted(t, reverse=True), dtype=torch.long)
 
 
 def sigmas_for_timesteps(sigma_table: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:

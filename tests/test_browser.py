@@ -18,9 +18,10 @@ import os
 
 import pytest
 
+import browser
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(REPO, "tests", "browser")
-CHROMIUM = os.environ.get("SAMPLERLAB_CHROMIUM", "/usr/bin/chromium")
 PLOT_TYPES = ("SamplerLabKarrasSigmas", "SamplerLabSpacingSigmas", "SamplerLabKSampler", "SamplerLabCADS",
               "SamplerLabZeroTerminalSNR")
 CAP = math.sqrt(2) - 1
@@ -34,10 +35,6 @@ def _require(ok: bool, why: str):
         pytest.skip(why)
 
 
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover
-    sync_playwright = None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -76,12 +73,9 @@ def expected_plot(node_type: str, w: dict) -> dict:
         return {"sigmas": S.sigmas_for_timesteps(table, torch.as_tensor(ts)).tolist(),
                 "timesteps": [int(t) for t in torch.as_tensor(ts).tolist()]}
     if node_type == "SamplerLabKSampler":
-        steps, denoise = int(w["steps"]), float(w["denoise"])
-        total = steps if denoise >= 1.0 else int(steps / denoise)
-        sigmas = S.karras_sigmas(total, sd_min, sd_max, float(w["rho"]))[-(steps + 1):].tolist()
-        g = min(w["s_churn"] / steps, CAP)
-        gammas = [g if w["s_tmin"] <= s <= w["s_tmax"] else 0.0 for s in sigmas[:-1]]
-        return {"sigmas": sigmas, "gammas": gammas}
+        sigmas = S.denoise_sigmas(lambda n: S.karras_sigmas(n, sd_min, sd_max, float(w["rho"]), dtype=torch.float64),
+                                  int(w["steps"]), float(w["denoise"])).tolist()
+        return {"sigmas": sigmas, "gammas": S.churn_gammas(sigmas, w["s_churn"], w["s_tmin"], w["s_tmax"])}
     if node_type == "SamplerLabCADS":
         # γ at the plot's own t (t runs from 1 to 0; checked against linspace below): s·√(1−γ) near γ = 1 is
         # √ of a rounding error otherwise.
@@ -121,103 +115,12 @@ def check_plot(node: dict):
 # Page helpers
 # ------------------------------------------------------------------------------------------------
 
-READ_PLOTS = """() => app.graph.nodes.filter(n => n.samplerLabPlotWidget).map(n => ({
-  id: n.id, type: n.type, title: n.title, size: [n.size[0], n.size[1]],
-  widgets: Object.fromEntries(n.widgets.filter(w => w.name !== 'samplerlab_plot').map(w => [w.name, w.value])),
-  plot: n.samplerLabPlot ? JSON.parse(JSON.stringify(n.samplerLabPlot)) : null,
-  pixels: n.samplerLabPlotWidget.canvas.width > 0 ? n.samplerLabPlotWidget.canvas.toDataURL().length : 0,
-  hash: (() => { const c = n.samplerLabPlotWidget.canvas; if (!c.width) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let h = 0;
-    for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) | 0; return h; })(),
-}))"""
-
-
-class Page:
-    def __init__(self, page, url):
-        self.page = page
-        self.url = url
-        self.errors: list[str] = []
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}\n{getattr(e, 'stack', '')}"))
-        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text} @ {m.location}")
-                if m.type in ("error", "warning") else None)
-
-    def eval(self, js, arg=None):
-        return self.page.evaluate(js, arg)
-
-    def load(self, workflow: dict):
-        self.eval("async (wf) => { await app.loadGraphData(wf, true, false); }", workflow)
-        self.settle()
-
-    def settle(self, ms=350):
-        """Let requestAnimationFrame, the 200 ms watcher and Vue render."""
-        self.page.wait_for_timeout(ms)
-
-    def plots(self, type_=None):
-        ps = self.eval(READ_PLOTS)
-        return [p for p in ps if type_ is None or p["type"] == type_]
-
-    def plot(self, type_):
-        ps = self.plots(type_)
-        assert len(ps) == 1, f"expected one {type_}, found {len(ps)}"
-        return ps[0]
-
-    def our_errors(self):
-        """Errors raised by our extension's code (the frontend's own fetches to comfy.org are blocked and noisy)."""
-        ours = ("samplerlab_plots.js", "samplerlab_math.js", "[Sampler Lab]", "SamplerLab.Plots")
-        return [e for e in self.errors if any(k in e for k in ours)]
-
-    def show_node(self, node_id, scale=1.0):
-        """Scroll the canvas so the node is at the top-left of the view; return its clip rect in page px."""
-        return self.eval("""([id, scale]) => {
-          const n = app.graph.getNodeById(id); const ds = app.canvas.ds; ds.scale = scale;
-          ds.offset = [-n.pos[0] + 320 / scale, -n.pos[1] + 160 / scale]; app.canvas.setDirty(true, true); app.canvas.draw(true, true);
-          const r = app.canvas.canvas.getBoundingClientRect(); const th = LiteGraph.NODE_TITLE_HEIGHT;
-          return {x: r.left + (n.pos[0] + ds.offset[0]) * scale - 6, y: r.top + (n.pos[1] - th + ds.offset[1]) * scale - 6,
-                  width: n.size[0] * scale + 12, height: (n.size[1] + th) * scale + 12};
-        }""", [node_id, scale])
-
-    def click_widget(self, node_id, widget_name, where="right"):
-        """Click a canvas (litegraph) widget of a node, as a user does: 'right' = increment arrow."""
-        pt = self.eval("""([id, name, where]) => {
-          const n = app.graph.getNodeById(id); const w = n.widgets.find(w => w.name === name);
-          const ds = app.canvas.ds; const r = app.canvas.canvas.getBoundingClientRect();
-          const lx = where === 'right' ? n.size[0] - 20 : n.size[0] / 2;
-          const ly = w.y + (w.computedHeight || LiteGraph.NODE_WIDGET_HEIGHT) / 2;
-          return {x: r.left + (n.pos[0] + lx + ds.offset[0]) * ds.scale, y: r.top + (n.pos[1] + ly + ds.offset[1]) * ds.scale};
-        }""", [node_id, widget_name, where])
-        self.page.mouse.click(pt["x"], pt["y"])
-        self.settle(250)
-
-
 @pytest.fixture(scope="module")
 def ui(server):
-    _require(sync_playwright is not None, "python package 'playwright' is not installed (make setup)")
-    _require(os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    import requests
-    # First-run dialogs (templates browser) would cover the canvas.
-    requests.post(server.url + "/api/settings", json={"Comfy.TutorialCompleted": True}, timeout=10).raise_for_status()
-    with sync_playwright() as p:
-        # Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 950}, device_scale_factor=1)
-            # Only the test's own server is reachable.
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
-                          or route.request.url.startswith("data:") or route.request.url.startswith("blob:")
-                          else route.abort())
-            context.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
-            page = context.new_page()
-            page.goto(server.url)
-            page.wait_for_function(
-                "() => window.app?.graph && window.SamplerLabPlots && window.LiteGraph?.registered_node_types?.SamplerLabKSampler",
-                timeout=60000)
-            ui = Page(page, server.url)
-            ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
-            yield ui
-        finally:
-            browser.close()
+    _require(browser.sync_playwright is not None, "python package 'playwright' is not installed (make setup)")
+    _require(os.path.exists(browser.CHROMIUM), f"no Chromium at {browser.CHROMIUM} (apt-get install chromium)")
+    with browser.comfy_page(server.url) as page:
+        yield page
 
 
 def _fixture(name):
@@ -241,43 +144,6 @@ def test_every_plot_matches_python(ui):
     assert 0 < sum(g > 0 for g in ks["gammas"]) < len(ks["gammas"])
     assert not ks["saturated"] and ks["warnings"] == []
     assert ui.our_errors() == []
-
-
-def test_schedule_math_matches_python_everywhere(ui):
-    """The plot's own functions against samplers/ over whole parameter ranges (all step counts of the spacings)."""
-    import torch
-    S = _S()
-    res = ui.eval("""async () => {
-      const M = await import('/extensions/comfyui_sampler_lab/samplerlab_math.js');
-      const out = {spacing: {}, karras: [], cads: []};
-      for (const sp of ['leading', 'linspace', 'trailing']) {
-        out.spacing[sp] = [];
-        for (let s = 1; s <= 1000; s++) out.spacing[sp].push(M.spacingTimesteps(sp, s, 1000).join(','));
-      }
-      for (const [n, lo, hi, rho] of [[1, 0.03, 14.6, 7], [2, 0.002, 80, 7], [37, 0.0292, 14.6146, 1], [250, 0.1, 10, 30]])
-        out.karras.push([n, lo, hi, rho, M.karrasSigmas(n, lo, hi, rho)]);
-      for (const [t1, t2] of [[0.6, 0.9], [0.5, 0.5], [0, 1], [0.2, 0.25]])
-        out.cads.push([t1, t2, [0, 0.1, 0.2, 0.22, 0.25, 0.5, 0.55, 0.6, 0.75, 0.9, 0.95, 1].map(t => [t, M.cadsGamma(t, t1, t2)])]);
-      return out;
-    }""")
-    bad = []
-    for sp, rows in res["spacing"].items():
-        for steps, row in enumerate(rows, start=1):
-            ts = [int(v) for v in row.split(",")]
-            py = S.spacing_timesteps(sp, steps, 1000).tolist()
-            if len(py) != steps:
-                bad.append(f"{sp} S={steps}: Python gives {len(py)} timesteps {py[-3:]}")
-            elif ts != py:
-                k = next(i for i, (a, b) in enumerate(zip(ts, py)) if a != b)
-                num, den = (1000 * (steps - k), steps) if sp == "trailing" else ((steps - 1 - k) * 999, max(steps - 1, 1))
-                bad.append(f"{sp} S={steps} index {k}: plot {ts[k]}, Python {py[k]}"
-                           + (" (exact .5 tie)" if 2 * (num % den) == den else ""))
-    bad.sort(key=lambda b: "timesteps [" not in b)
-    assert not bad, (f"{len(bad)} step counts differ between the plot and samplers.spacing_timesteps, e.g. {bad[:3]}")
-    for n, lo, hi, rho, js in res["karras"]:
-        _close(js, S.karras_sigmas(n, lo, hi, rho).tolist(), what=f"karras{(n, lo, hi, rho)}")
-    for t1, t2, pairs in res["cads"]:
-        _close([g for _, g in pairs], [float(S.cads_gamma(t, t1, t2)) for t, _ in pairs], what=f"cads_gamma{(t1, t2)}")
 
 
 def test_widget_edits_redraw_the_plot(ui):
@@ -419,6 +285,24 @@ def test_example_workflows(ui):
     if not files:
         pytest.skip("no workflows/ in this checkout")
     assert seen, "no example workflow holds a plotted node"
+    assert ui.our_errors() == []
+
+
+def test_every_workflow_converts_as_the_frontend_does(ui, server):
+    """tools/workflow_api.ui_to_api (used by the workflow tests, the demo and make_workflows) against the frontend's
+    own graphToPrompt, for every example and demo workflow."""
+    from workflow_api import ui_to_api
+    info = server.object_info()
+    files = sorted(glob.glob(os.path.join(REPO, "workflows", "*.json")) + glob.glob(os.path.join(REPO, "workflows", "*", "*.json")))
+    assert files
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            wf = json.load(f)
+        ui.load(wf)
+        ui.eval("() => app.extensionManager?.dialog?.closeDialog?.()")
+        frontend = ui.eval("async () => (await app.graphToPrompt()).output")
+        ours = ui_to_api(wf, info)
+        assert {str(k): v for k, v in frontend.items()} == ours, os.path.relpath(path, REPO)
     assert ui.our_errors() == []
 
 

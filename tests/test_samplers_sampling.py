@@ -229,3 +229,26 @@ def test_half_precision_stays_close_to_float32(mixture, dtype):
         half = sampler(denoiser, x.to(dtype), sigmas, **kwargs)
         assert half.dtype == dtype and torch.isfinite(half).all()
         assert rmse(half.float(), full) < 0.05 * full.std().item()
+
+
+def test_churn_gammas_follow_algorithm_2():
+    sigmas = [80.0, 50.0, 10.0, 0.05, 0.04, 0.0]
+    cap = math.sqrt(2) - 1
+    assert S.churn_gammas(sigmas, 1.0, 0.05, 50.0) == [0.0, 0.2, 0.2, 0.2, 0.0]  # S_churn/N inside [S_tmin, S_tmax]
+    assert S.churn_gammas(sigmas, 100.0, 0.0, math.inf) == [cap] * 5
+    assert S.churn_gammas(sigmas, 0.0, 0.0, math.inf) == [0.0] * 5
+
+
+def test_seed_scheme_per_sample_and_per_call():
+    noise = torch.randn(3, 4, 8, 8, generator=torch.Generator().manual_seed(0))
+    seeds = S.sample_seeds(7, noise, 3)
+    assert S.sample_seeds(7, noise[1:2], 1) == seeds[1:2]  # a sample's seed depends on its own noise, not the batch
+    assert len(set(seeds)) == 3 and all(0 <= s < 2 ** 63 for s in seeds)
+    assert S.sample_seeds(8, noise, 3) != seeds
+    assert S.sample_seeds(7, torch.zeros(2, 4), 2) == S.sample_seeds(7, None, 2)  # no noise: by position
+    calls = {S.call_seed(seeds[0], sigma, stream) for sigma in (14.6, 3.0) for stream in (0, 1, 2)}
+    assert len(calls) == 6 and S.call_seed(seeds[0], 3.0, 1) == S.call_seed(seeds[0], 3.0, 1)
+    rows = S.seeded_normal([5, 9, 11], (2, 3))
+    assert torch.equal(S.seeded_normal([9], (2, 3))[0], rows[1])
+    assert torch.equal(rows[0], torch.randn(2, 3, generator=torch.Generator().manual_seed(5)))
+    assert S.seeded_normal([5], (2,), dtype=torch.float16).dtype == torch.float16

@@ -123,3 +123,29 @@ def test_sigmas_for_timesteps_append_zero():
     with pytest.raises(ValueError, match="timesteps"):
         S.sigmas_for_timesteps(table, [1000])
     assert sigmas[0].item() == pytest.approx(14.6146, rel=1e-4)  # SD1.x σmax
+
+
+@pytest.mark.parametrize("spacing", ["leading", "linspace", "trailing"])
+def test_spacing_is_exact_for_every_step_count(spacing):
+    """Against exact rationals (Python's round of a Fraction: nearest, ties to even) for every S ≤ T, two T."""
+    from fractions import Fraction
+    for T in (1000, 37):
+        for S_ in range(1, T + 1):
+            if spacing == "leading":
+                ref = [k * (T // S_) for k in range(S_)]
+            elif spacing == "linspace":
+                ref = [round(Fraction(k * (T - 1), max(S_ - 1, 1))) for k in range(S_)]
+            else:
+                ref = [round(T - Fraction(k * T, S_)) - 1 for k in range(S_)]
+            assert S.spacing_timesteps(spacing, S_, T).tolist() == sorted(ref, reverse=True), (spacing, T, S_)
+
+
+def test_denoise_takes_the_tail_of_a_longer_schedule_and_is_bounded():
+    full = lambda n: S.karras_sigmas(n, 0.03, 14.6, 7.0)  # noqa: E731
+    assert torch.equal(S.denoise_sigmas(full, 6, 1.0), full(6))
+    assert torch.equal(S.denoise_sigmas(full, 4, 0.5), full(8)[-5:])
+    assert S.denoise_total_steps(10, 0.33) == 30 and S.denoise_total_steps(7, 0.999) == 7
+    assert S.denoise_total_steps(10, 10 / S.MAX_SCHEDULE_STEPS) == S.MAX_SCHEDULE_STEPS
+    for denoise in (0.0, -0.5, 1.5, float("nan"), float("inf"), 1e-300, 10 / S.MAX_SCHEDULE_STEPS * 0.999):
+        with pytest.raises(ValueError, match="denoise"):
+            S.denoise_total_steps(10, denoise)

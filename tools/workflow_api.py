@@ -124,7 +124,8 @@ def ui_to_api(ui_workflow: dict, object_info: dict) -> dict:
             if src is None:
                 continue
             inputs[inp["name"]] = src[1] if src[0] == "value" else [src[0], src[1]]
-        api[str(node["id"])] = {"class_type": t, "inputs": inputs, "_meta": {"title": node.get("title") or t}}
+        title = node.get("title") or info.get("display_name") or t  # the editor titles a node by its display name
+        api[str(node["id"])] = {"class_type": t, "inputs": inputs, "_meta": {"title": title}}
     return api
 
 
