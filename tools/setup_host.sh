@@ -26,16 +26,7 @@ grep -v -E '^(torch|torchaudio)\s*$' "$HOST/requirements.txt" > "$WORK/host-requ
 printf 'torch==2.13.0\ntorchvision==0.28.0\n' > "$WORK/constraints.txt"
 $PIP install -q -r "$WORK/host-requirements.txt" -r requirements-dev.txt requests -c "$WORK/constraints.txt"
 
-# PyPI's torchvision is a CUDA build; beside CPU torch its import fails on two missing op schemas.
-# Define them (CPU torch only) before torchvision loads, for every process of this venv.
-SITE=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-cat > "$SITE/_samplerlab_tv_schemas.py" <<'PYEOF'
-import torch
-if torch.version.cuda is None:
-    _lib = torch.library.Library("torchvision", "DEF")
-    for _name in ("nms", "qnms"):
-        _lib.define(_name + "(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-PYEOF
-echo "import _samplerlab_tv_schemas" > "$SITE/_samplerlab_tv_schemas.pth"
+# Import shims of the test environments (torchvision op schemas for CPU torch); see tools/venv_shims/install.py.
+.venv/bin/python tools/venv_shims/install.py
 touch .venv/.samplerlab-setup
 echo "setup done: .venv and $HOST"
