@@ -29,7 +29,10 @@ def _grid(n: int) -> tuple[torch.Tensor, torch.Tensor]:
 def _mask(kind: str, g: torch.Generator) -> torch.Tensor:
     """A coverage mask in [0, 1], [SIZE, SIZE], of one random shape of class `kind`."""
     yy, xx = _grid(SIZE)
-    u = lambda lo, hi: lo + (hi - lo) * float(torch.rand((), generator=g, dtype=torch.float64))
+
+    def u(lo: float, hi: float) -> float:
+        return lo + (hi - lo) * float(torch.rand((), generator=g, dtype=torch.float64))
+
     cy, cx = u(5.0, SIZE - 5.0), u(5.0, SIZE - 5.0)
     if kind == "disc":
         r = u(2.5, 5.0)

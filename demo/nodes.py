@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import functools
 
-import torch
-
 import comfy.latent_formats
 import comfy.model_base
 import comfy.model_management
 import comfy.model_patcher
 import comfy.supported_models_base
+import torch
 
 from .. import samplers as S
 from .dataset import CLASSES, class_weights, make_dataset
@@ -126,7 +125,8 @@ def demo_model(prediction: str = "eps") -> comfy.model_patcher.ModelPatcher:
         raise ValueError(f"input 'prediction' must be one of {list(PREDICTIONS)}, got {prediction!r}")
     load = comfy.model_management.get_torch_device()
     model = DemoModel(PREDICTIONS[prediction], device=load).to(load)
-    return comfy.model_patcher.ModelPatcher(model, load_device=load, offload_device=comfy.model_management.unet_offload_device())
+    return comfy.model_patcher.ModelPatcher(model, load_device=load,
+                                            offload_device=comfy.model_management.unet_offload_device())
 
 
 def class_conditioning(name: str) -> list:
@@ -137,7 +137,8 @@ def class_conditioning(name: str) -> list:
 
 
 class SamplerLabDemoModel:
-    DESCRIPTION = ("Weightless demo model: the exact posterior-mean denoiser of a generated data set of 320 RGB images (16×16, "
+    DESCRIPTION = ("Weightless demo model: the exact posterior-mean denoiser of a generated data set of 320 RGB images "
+                   "(16×16, "
                    f"classes {', '.join(CLASSES)}). The latent is the image itself (EmptyLatentImage 128×128 → 16×16). "
                    "Discrete SD1 noise schedule; ε or v prediction. Decode with 'Demo Decode'.")
     CATEGORY = DEMO
@@ -147,14 +148,16 @@ class SamplerLabDemoModel:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"prediction": (list(PREDICTIONS), {"default": "eps",
-                "tooltip": "What the model outputs: ε (noise) or v (Salimans & Ho). The denoised result is the same exact D(x; σ)."})}}
+                "tooltip": "What the model outputs: ε (noise) or v (Salimans & Ho). The denoised result is the same "
+                           "exact D(x; σ)."})}}
 
     def load(self, prediction: str):
         return (demo_model(prediction),)
 
 
 class SamplerLabDemoClass:
-    DESCRIPTION = "Conditioning for the demo model: one class of the data set, or 'unconditional' (the whole set) for the negative."
+    DESCRIPTION = ("Conditioning for the demo model: one class of the data set, or 'unconditional' (the whole set) "
+                   "for the negative.")
     CATEGORY = DEMO
     RETURN_TYPES = ("CONDITIONING",)
     FUNCTION = "encode"
@@ -162,14 +165,16 @@ class SamplerLabDemoClass:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"class_name": (["unconditional", *CLASSES], {"default": CLASSES[0],
-                "tooltip": "The class to sample; 'unconditional' = the whole data set (use it as the negative for CFG)."})}}
+                "tooltip": "The class to sample; 'unconditional' = the whole data set (use it as the negative for "
+                           "CFG)."})}}
 
     def encode(self, class_name: str):
         return (class_conditioning(class_name),)
 
 
 class SamplerLabDemoDecode:
-    DESCRIPTION = "Demo model latent → IMAGE: the latent is the RGB image in [-1, 1]; upscaled with nearest neighbour so pixels stay visible."
+    DESCRIPTION = ("Demo model latent → IMAGE: the latent is the RGB image in [-1, 1]; upscaled with nearest neighbour "
+                   "so pixels stay visible.")
     CATEGORY = DEMO
     RETURN_TYPES = ("IMAGE",)
     FUNCTION = "decode"
@@ -184,7 +189,8 @@ class SamplerLabDemoDecode:
     def decode(self, samples, scale: int):
         x = samples["samples"]
         if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"input 'samples' has shape {tuple(x.shape)}; the demo decode needs a 3-channel latent from the demo model.")
+            raise ValueError(f"input 'samples' has shape {tuple(x.shape)}; the demo decode needs a 3-channel latent "
+                             f"from the demo model.")
         img = ((x.float() + 1.0) / 2.0).clamp(0.0, 1.0)
         if scale > 1:
             img = torch.nn.functional.interpolate(img, scale_factor=scale, mode="nearest")
@@ -192,7 +198,8 @@ class SamplerLabDemoDecode:
 
 
 class SamplerLabDemoDataset:
-    DESCRIPTION = "The demo data set itself as an IMAGE batch (some images of one class, or of all), to compare samples with."
+    DESCRIPTION = ("The demo data set itself as an IMAGE batch (some images of one class, or of all), to compare "
+                   "samples with.")
     CATEGORY = DEMO
     RETURN_TYPES = ("IMAGE",)
     FUNCTION = "images"
@@ -200,8 +207,10 @@ class SamplerLabDemoDataset:
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {
-            "class_name": (["unconditional", *CLASSES], {"default": "unconditional", "tooltip": "'unconditional' = all classes."}),
-            "count": ("INT", {"default": 8, "min": 1, "max": 320, "tooltip": "How many images (evenly spread over the class)."}),
+            "class_name": (["unconditional", *CLASSES], {"default": "unconditional", "tooltip": "'unconditional' = all "
+                                                                                                "classes."}),
+            "count": ("INT", {"default": 8, "min": 1, "max": 320, "tooltip": "How many images (evenly spread over the "
+                                                                             "class)."}),
             "scale": ("INT", {"default": 8, "min": 1, "max": 64, "tooltip": "Nearest-neighbour upscale factor."}),
         }}
 
@@ -213,7 +222,8 @@ class SamplerLabDemoDataset:
         return SamplerLabDemoDecode().decode({"samples": images[idx]}, scale)
 
 
-DEMO_NODES = {cls.__name__: cls for cls in (SamplerLabDemoModel, SamplerLabDemoClass, SamplerLabDemoDecode, SamplerLabDemoDataset)}
+DEMO_NODES = {cls.__name__: cls for cls in (SamplerLabDemoModel, SamplerLabDemoClass, SamplerLabDemoDecode,
+                                            SamplerLabDemoDataset)}
 DEMO_DISPLAY_NAMES = {
     "SamplerLabDemoModel": "Demo Model (exact denoiser) (Sampler Lab)",
     "SamplerLabDemoClass": "Demo Class Conditioning (Sampler Lab)",

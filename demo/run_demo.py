@@ -59,7 +59,8 @@ def only(api: dict, keep_titles: list[str]) -> dict:
         if k in needed:
             continue
         needed.add(k)
-        stack += [v[0] for v in api[k]["inputs"].values() if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)]
+        stack += [v[0] for v in api[k]["inputs"].values() if isinstance(v, list) and len(v) == 2 and isinstance(v[0],
+                                                                                                                str)]
     return {k: v for k, v in api.items() if k in needed}
 
 
@@ -149,7 +150,8 @@ def make_sheet(sections, path: str, footer: str):
                     sheet.paste(Image.fromarray(a).resize((thumb, thumb), Image.NEAREST), (x, y))
                     x += thumb + pad
                 if caption:
-                    draw.text((x - imgs.shape[0] * (thumb + pad), y + thumb + 2), caption, font=f_text, fill=(90, 30, 30))
+                    draw.text((x - imgs.shape[0] * (thumb + pad), y + thumb + 2), caption, font=f_text, fill=(90, 30,
+                                                                                                              30))
                 x += 12
             draw.multiline_text((x + 6, y + 4), text, font=f_text, fill=(90, 30, 30), spacing=3)
             y += row_h
@@ -175,7 +177,8 @@ def main(argv=None) -> int:
     latents: dict[str, torch.Tensor] = {}
     n_prompts = 0
 
-    print(f"Sampler Lab demo: booting ComfyUI ({os.path.relpath(os.path.join(REPO_DIR, '.host', 'ComfyUI'))}) on 127.0.0.1 …",
+    print(f"Sampler Lab demo: booting ComfyUI ({os.path.relpath(os.path.join(REPO_DIR, '.host', 'ComfyUI'))}) on "
+          f"127.0.0.1 …",
           flush=True)
     with HostServer(fixture=False) as srv:
         print(f"  server up in {srv.boot_seconds:.1f} s at {srv.url}", flush=True)
@@ -247,9 +250,11 @@ def main(argv=None) -> int:
         return float((x.abs() > 1.0).float().mean() * 100)
 
     ds_idx = torch.cat([torch.nonzero(labels == k)[:2, 0] for k in range(int(labels.max()) + 1)])
+    changed_by_churn = int((nearest(L["04_churn40"])[0] != nearest(L["04_churn0"])[0]).sum())
     sections = [
         ("The data set (ours, generated: demo/dataset.py) - 4 classes x 80 images; the model is its exact denoiser",
-         [("training images\n(2 per class)", [(images[ds_idx], "")], "disc, square, stripes, ring\nclass 'disc' is sampled below")]),
+         [("training images\n(2 per class)", [(images[ds_idx], "")],
+           "disc, square, stripes, ring\nclass 'disc' is sampled below")]),
         ("Euler vs Heun at equal cost (NFE = model evaluations), Karras rho 7, cfg 2, same seed; 16 samples, 8 shown",
          [("exact: Heun 100 steps", [(ref[:8], "")], "reference (ODE solution)")] +
          [(f"{s} {nfe} NFE" + (f"\n({(nfe + 1) // 2} steps)" if s == "Heun" else f"\n({nfe} steps)"),
@@ -259,9 +264,10 @@ def main(argv=None) -> int:
          [(f"rho = {r}", [(L[f"03_rho{r}"][:8], "")], fmt_ref(L[f"03_rho{r}"])) for r in (1, 3, 7)]),
         ("Churn (EDM Alg. 2): S_churn 0 vs 40, Heun 12 steps, class 'square', same seed",
          [(f"S_churn = {c}", [(L[f"04_churn{c}"], "")],
-           (f"{int((nearest(L['04_churn40'])[0] != nearest(L['04_churn0'])[0]).sum())}/8 changed by churn\n" if c else "\n")
+           (f"{changed_by_churn}/8 changed by churn\n" if c else "\n")
            + fmt_div(L[f"04_churn{c}"]).split("\n")[1]) for c in (0, 40)]),
-        ("CFG 1 -> 15: x0 prediction at sigma ~ 4.3 (after 3 of 12 steps), plain CFG (left) vs CFG rescale phi 0.7 (right), v-pred",
+        ("CFG 1 -> 15: x0 prediction at sigma ~ 4.3 (after 3 of 12 steps), plain CFG (left) vs CFG rescale phi 0.7 "
+         "(right), v-pred",
          [(f"cfg {c:g}", [(L[f"05_cfg{c:g}_plain_x0mid"][:4], ""), (L[f"05_cfg{c:g}_rescale_x0mid"][:4], "")],
            f"clipped px at sigma~4.3: plain {clipped(L[f'05_cfg{c:g}_plain_x0mid']):.1f}%  rescale "
            f"{clipped(L[f'05_cfg{c:g}_rescale_x0mid']):.1f}%\n"
@@ -271,14 +277,17 @@ def main(argv=None) -> int:
           for c in (1.0, 3.0, 7.0, 12.0, 15.0)]),
         ("CADS (s 0.25, tau 0.6/0.9) at cfg 12: diversity of 32 samples (8 shown), class 'disc', same seed",
          [(label, [(L[k][:8], "")], fmt_div(L[k])) for label, k in (("cfg 1 (no guidance)", "06_cfg1"),
-                                                                   ("cfg 12, no CADS", "06_nocads"), ("cfg 12, CADS", "06_cads"))]),
+                                                                   ("cfg 12, no CADS", "06_nocads"), ("cfg 12, CADS",
+                                                                                                      "06_cads"))]),
         ("Timestep spacing (Lin et al. Table 2), Euler 6 steps on the model's 1000 discrete steps; 16 samples, 8 shown",
          [(s, [(L[f"07_{s}"][:8], "")], spacing_text(s, 6) + "\n" + fmt_ref_named(L[f"07_{s}"]))
           for s in ("leading", "linspace", "trailing")]),
         ("Zero terminal SNR (Lin et al. Alg. 1), v-prediction, trailing 10 steps, cfg 7.5; 16 samples, 8 shown",
-         [("v-pred, trailing", [(L["08_vpred_trailing"][:8], "")], "sigma_max 14.6\n" + fmt_div(L["08_vpred_trailing"]).split("\n")[1]),
+         [("v-pred, trailing", [(L["08_vpred_trailing"][:8], "")],
+           "sigma_max 14.6\n" + fmt_div(L["08_vpred_trailing"]).split("\n")[1]),
           ("+ zero terminal SNR\n+ CFG rescale 0.7", [(L["08_zsnr_trailing"][:8], "")],
-           f"first step at sigma ~ 2896 (pure noise)\n{int((nearest(L['08_zsnr_trailing'])[0] != nearest(L['08_vpred_trailing'])[0]).sum())}"
+           f"first step at sigma ~ 2896 (pure "
+           f"noise)\n{int((nearest(L['08_zsnr_trailing'])[0] != nearest(L['08_vpred_trailing'])[0]).sum())}"
            f"/16 land on another training image; " + fmt_div(L["08_zsnr_trailing"]).split("\n")[1])]),
     ]
     sheet_path = os.path.join(out_dir, "sampler_lab_sheet.png")
@@ -286,7 +295,8 @@ def main(argv=None) -> int:
     make_sheet(sections, sheet_path, f"Numbers measured on this run ({n_prompts} prompts through ComfyUI 0.3.75, "
                f"{elapsed:.0f} s). RMS on [-1, 1] pixels; 'off-data' = RMS distance to the nearest training image.")
     n_png = len(glob.glob(os.path.join(out_dir, "**", "*.png"), recursive=True))
-    print(f"\nSampler Lab demo done in {time.monotonic() - t_start:.1f} s (server part {t_server:.1f} s, {n_prompts} prompts).")
+    print(f"\nSampler Lab demo done in {time.monotonic() - t_start:.1f} s (server part {t_server:.1f} s, {n_prompts} "
+          f"prompts).")
     print(f"  images of every demo workflow: {os.path.relpath(out_dir)}/<workflow>/ ({n_png} PNG files)")
     print(f"  comparison sheet:              {os.path.relpath(sheet_path)}")
     return 0

@@ -16,7 +16,8 @@ REPO_DIR = hostlib.REPO_DIR
 WORKFLOWS = sorted(glob.glob(os.path.join(REPO_DIR, "workflows", "demo", "*.json")))
 
 
-def posterior_mean_bruteforce(x: torch.Tensor, sigma: float, images: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+def posterior_mean_bruteforce(x: torch.Tensor, sigma: float, images: torch.Tensor,
+                              weights: torch.Tensor) -> torch.Tensor:
     """E[x0 | x0 + σ n = x] for x0 drawn from `images` with probabilities `weights`: the test's own reference,
     one image at a time in float64 (independent of the vectorised `samplers.mixture_posterior_mean`)."""
     x = x.double()
@@ -48,6 +49,7 @@ def demo_mod(pack):
 @pytest.fixture(scope="module")
 def demo_pkg(pack):
     import importlib
+
     import workflow_api
     return importlib.import_module(pack.__name__ + ".demo.dataset"), workflow_api
 
@@ -92,7 +94,9 @@ def test_demo_denoiser_is_exact_posterior_mean(demo_mod, demo_pkg, prediction):
             assert err < 2e-5, (prediction, name, float(sigmas[r]), err)
     # the raw model output is the host's ε or v for that D (checked through the host's own conversion)
     xc = ms.calculate_input(sigmas, x)
-    raw = model.model.diffusion_model(xc, ms.timestep(sigmas), context=conds["disc"].reshape(1, 1, -1).repeat(len(sigmas), 1, 1),
+    raw = model.model.diffusion_model(xc, ms.timestep(sigmas), context=conds["disc"].reshape(1, 1,
+                                                                                             -1).repeat(len(sigmas), 1,
+                                                                                                        1),
                                       transformer_options={demo_mod.SIGMA_KEY: sigmas})
     d = ms.calculate_denoised(sigmas, raw, x)
     expect = model.model.apply_model(x, sigmas, c_crossattn=conds["disc"].reshape(1, 1, -1).repeat(len(sigmas), 1, 1))
@@ -100,10 +104,10 @@ def test_demo_denoiser_is_exact_posterior_mean(demo_mod, demo_pkg, prediction):
 
 
 def test_demo_latent_format_previews(demo_mod):
-    """3-channel latent: fix_empty_latent_channels crops an empty 4-channel latent, and the Latent2RGB previewer works."""
-    import torch
+    """3-channel latent: fix_empty_latent_channels crops an empty 4-channel latent; the Latent2RGB previewer works."""
     import comfy.sample
     import latent_preview
+    import torch
     from comfy.cli_args import LatentPreviewMethod, args
     model = demo_mod.demo_model("eps")
     fixed = comfy.sample.fix_empty_latent_channels(model, torch.zeros(2, 4, 16, 16))
@@ -120,6 +124,7 @@ def test_demo_latent_format_previews(demo_mod):
 
 def test_matches_core_mixture_denoiser_when_present(demo_mod, demo_pkg, pack):
     import importlib
+
     import torch
     S = importlib.import_module(pack.__name__ + ".samplers")
     if not hasattr(S, "gaussian_mixture_denoiser"):
@@ -129,8 +134,10 @@ def test_matches_core_mixture_denoiser_when_present(demo_mod, demo_pkg, pack):
     keep = labels == dataset.CLASSES.index("square")
     den = S.gaussian_mixture_denoiser(images[keep], torch.full((int(keep.sum()),), 1.0 / int(keep.sum())), 0.0)
     sigmas = torch.tensor([0.05, 0.7, 5.0])
-    x = images[keep][:3] + sigmas[:, None, None, None] * torch.randn(3, 3, 16, 16, generator=torch.Generator().manual_seed(1))
-    ours = demo_mod.demo_model("eps").model.apply_model(x, sigmas, c_crossattn=dataset.class_weights("square").reshape(1, 1, -1).repeat(3, 1, 1))
+    noise = torch.randn(3, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+    x = images[keep][:3] + sigmas[:, None, None, None] * noise
+    square = dataset.class_weights("square").reshape(1, 1, -1).repeat(3, 1, 1)
+    ours = demo_mod.demo_model("eps").model.apply_model(x, sigmas, c_crossattn=square)
     assert torch.allclose(den(x, sigmas).float(), ours, atol=1e-4)
 
 
@@ -142,11 +149,13 @@ def test_ui_to_api_converter(demo_pkg):
         "Sampler": {"input": {"required": {"model": ["MODEL", {}], "seed": ["INT", {"control_after_generate": True}],
                                            "steps": ["INT", {}], "cfg": ["FLOAT", {}], "name": [["x", "y"], {}]},
                               "optional": {"flag": ["BOOLEAN", {}], "extra": ["LATENT", {}]}},
-                    "input_order": {"required": ["model", "seed", "steps", "cfg", "name"], "optional": ["flag", "extra"]},
+                    "input_order": {"required": ["model", "seed", "steps", "cfg", "name"], "optional": ["flag",
+                                                                                                        "extra"]},
                     "output": ["LATENT"], "output_name": ["LATENT"]},
     }
     ui = {"nodes": [
-        {"id": 1, "type": "Loader", "mode": 0, "inputs": [], "outputs": [{"name": "MODEL", "type": "MODEL", "links": [1]}],
+        {"id": 1, "type": "Loader", "mode": 0, "inputs": [], "outputs": [{"name": "MODEL", "type": "MODEL",
+                                                                          "links": [1]}],
          "widgets_values": ["b"]},
         {"id": 2, "type": "Reroute", "mode": 0, "inputs": [{"name": "", "type": "*", "link": 1}],
          "outputs": [{"name": "", "type": "MODEL", "links": [2]}]},
@@ -155,15 +164,18 @@ def test_ui_to_api_converter(demo_pkg):
                     {"name": "steps", "type": "INT", "link": 3, "widget": {"name": "steps"}}],
          "outputs": [{"name": "LATENT", "type": "LATENT", "links": []}],
          "widgets_values": [42, "randomize", 10, 7.5, "y", True]},
-        {"id": 4, "type": "PrimitiveNode", "mode": 0, "inputs": [], "outputs": [{"name": "INT", "type": "INT", "links": [3]}],
+        {"id": 4, "type": "PrimitiveNode", "mode": 0, "inputs": [], "outputs": [{"name": "INT", "type": "INT",
+                                                                                 "links": [3]}],
          "widgets_values": [25, "fixed"]},
         {"id": 5, "type": "Note", "mode": 0, "inputs": [], "outputs": [], "widgets_values": ["hello"]},
-        {"id": 6, "type": "Sampler", "mode": 2, "inputs": [], "outputs": [], "widgets_values": [0, "fixed", 1, 1.0, "x", False]},
+        {"id": 6, "type": "Sampler", "mode": 2, "inputs": [], "outputs": [], "widgets_values": [0, "fixed", 1, 1.0,
+                                                                                                "x", False]},
     ], "links": [[1, 1, 0, 2, 0, "MODEL"], [2, 2, 0, 3, 0, "MODEL"], [3, 4, 0, 3, 1, "INT"]], "version": 0.4}
     api = wa.ui_to_api(ui, info)
     assert api == {
         "1": {"class_type": "Loader", "inputs": {"name": "b"}, "_meta": {"title": "Loader"}},
-        "3": {"class_type": "Sampler", "inputs": {"model": ["1", 0], "seed": 42, "steps": 25, "cfg": 7.5, "name": "y", "flag": True},
+        "3": {"class_type": "Sampler", "inputs": {"model": ["1", 0], "seed": 42, "steps": 25, "cfg": 7.5, "name": "y",
+                                                  "flag": True},
               "_meta": {"title": "my sampler"}},
     }
     with pytest.raises(wa.WorkflowError):

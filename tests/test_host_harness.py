@@ -57,8 +57,9 @@ def test_model_sampling_types(host):
     assert isinstance(host.tiny_model("sdxl_eps").model, comfy.model_base.SDXL)
 
 
-def test_tiny_forward_is_fast_and_weights_initialised(host):
-    import time
+def test_tiny_models_have_initialised_weights(host):
+    """comfy.ops layers skip weight init: the harness initialises them, so the output is finite and not constant.
+    (How fast the tiny models are is a benchmark matter, never a test's.)"""
     for kind in ("sd15_eps", "sdxl_eps"):
         m = host.tiny_model(kind)
         assert all(torch.isfinite(p).all() for p in m.model.parameters())
@@ -68,14 +69,8 @@ def test_tiny_forward_is_fast_and_weights_initialised(host):
         if kind.startswith("sdxl"):
             kw["y"] = m.model.encode_adm(pooled_output=c[0][1]["pooled_output"], width=128, height=128)
         with torch.no_grad():
-            m.model.apply_model(x, torch.tensor([1.0]), c_crossattn=c[0][0], **kw)  # warm-up
-            dt = float("inf")
-            for _ in range(3):  # best of 3: robust to a busy machine
-                t = time.perf_counter()
-                o = m.model.apply_model(x, torch.tensor([1.0]), c_crossattn=c[0][0], **kw)
-                dt = min(dt, time.perf_counter() - t)
+            o = m.model.apply_model(x, torch.tensor([1.0]), c_crossattn=c[0][0], **kw)
         assert torch.isfinite(o).all() and o.std() > 1e-3
-        assert dt < 0.1, f"{kind} forward took {dt:.3f}s"
 
 
 def test_fake_clip_and_vae_work_with_host_nodes(host):

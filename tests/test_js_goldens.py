@@ -9,4 +9,4 @@ import make_js_goldens
 
 def test_goldens_are_regenerated_from_samplers():
     written = Path(make_js_goldens.OUT).read_text(encoding="utf-8")
-    assert written == make_js_goldens.render(), "tests/js/goldens.json is stale: run .venv/bin/python tools/make_js_goldens.py"
+    assert written == make_js_goldens.render(), "goldens.json is stale: run .venv/bin/python tools/make_js_goldens.py"

@@ -24,11 +24,13 @@ def object_info(server):
 
 def test_there_are_example_workflows_for_every_node():
     used = {node["type"] for path in WORKFLOWS for node in json.loads(path.read_text())["nodes"]}
-    pack_nodes = {"SamplerLabKarrasSigmas", "SamplerLabSpacingSigmas", "SamplerLabZeroTerminalSNR", "SamplerLabHeunChurn",
+    pack_nodes = {"SamplerLabKarrasSigmas", "SamplerLabSpacingSigmas", "SamplerLabZeroTerminalSNR",
+                  "SamplerLabHeunChurn",
                   "SamplerLabKSampler", "SamplerLabCFGRescale", "SamplerLabCADS"}
     assert pack_nodes <= used
     for path in WORKFLOWS:
-        assert any(n["type"] == "Note" and n["widgets_values"][0].strip() for n in json.loads(path.read_text())["nodes"]), path.name
+        nodes = json.loads(path.read_text())["nodes"]
+        assert any(n["type"] == "Note" and n["widgets_values"][0].strip() for n in nodes), path.name
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
@@ -97,11 +99,14 @@ def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):
     entry = server.run_prompt(prompt, timeout=60)
     assert entry["outputs"]["stats"]["stats"][0]["finite"]
     karras = tiny_txt2img_prompt("sd15_eps", steps=2)
-    karras["sig"] = {"class_type": "SamplerLabKarrasSigmas", "inputs": {"steps": 4, "sigma_min": 2.0, "sigma_max": 1.0, "rho": 7.0}}
+    karras["sig"] = {"class_type": "SamplerLabKarrasSigmas", "inputs": {"steps": 4, "sigma_min": 2.0, "sigma_max": 1.0,
+                                                                        "rho": 7.0}}
     karras["ksampler"] = {"class_type": "SamplerCustom", "inputs": {
-        "model": ["ckpt", 0], "add_noise": True, "noise_seed": 0, "cfg": 5.0, "positive": ["pos", 0], "negative": ["neg", 0],
+        "model": ["ckpt", 0], "add_noise": True, "noise_seed": 0, "cfg": 5.0, "positive": ["pos", 0],
+        "negative": ["neg", 0],
         "sampler": ["heun", 0], "sigmas": ["sig", 0], "latent_image": ["empty", 0]}}
-    karras["heun"] = {"class_type": "SamplerLabHeunChurn", "inputs": {"s_churn": 0.0, "s_tmin": 0.0, "s_tmax": 100.0, "s_noise": 1.0}}
+    karras["heun"] = {"class_type": "SamplerLabHeunChurn", "inputs": {"s_churn": 0.0, "s_tmin": 0.0, "s_tmax": 100.0,
+                                                                      "s_noise": 1.0}}
     with pytest.raises(HostPromptError, match="sigma_min"):
         server.run_prompt(karras, timeout=60)
     assert server.alive()

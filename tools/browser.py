@@ -69,9 +69,11 @@ class Page:
         """Scroll the canvas so the node is at the top-left of the view; return its clip rect in page px."""
         return self.eval("""([id, scale]) => {
           const n = app.graph.getNodeById(id); const ds = app.canvas.ds; ds.scale = scale;
-          ds.offset = [-n.pos[0] + 320 / scale, -n.pos[1] + 160 / scale]; app.canvas.setDirty(true, true); app.canvas.draw(true, true);
+          ds.offset = [-n.pos[0] + 320 / scale, -n.pos[1] + 160 / scale];
+          app.canvas.setDirty(true, true); app.canvas.draw(true, true);
           const r = app.canvas.canvas.getBoundingClientRect(); const th = LiteGraph.NODE_TITLE_HEIGHT;
-          return {x: r.left + (n.pos[0] + ds.offset[0]) * scale - 6, y: r.top + (n.pos[1] - th + ds.offset[1]) * scale - 6,
+          return {x: r.left + (n.pos[0] + ds.offset[0]) * scale - 6,
+                  y: r.top + (n.pos[1] - th + ds.offset[1]) * scale - 6,
                   width: n.size[0] * scale + 12, height: (n.size[1] + th) * scale + 12};
         }""", [node_id, scale])
 
@@ -82,7 +84,8 @@ class Page:
           const ds = app.canvas.ds; const r = app.canvas.canvas.getBoundingClientRect();
           const lx = where === 'right' ? n.size[0] - 20 : n.size[0] / 2;
           const ly = w.y + (w.computedHeight || LiteGraph.NODE_WIDGET_HEIGHT) / 2;
-          return {x: r.left + (n.pos[0] + lx + ds.offset[0]) * ds.scale, y: r.top + (n.pos[1] + ly + ds.offset[1]) * ds.scale};
+          return {x: r.left + (n.pos[0] + lx + ds.offset[0]) * ds.scale,
+                  y: r.top + (n.pos[1] + ly + ds.offset[1]) * ds.scale};
         }""", [node_id, widget_name, where])
         self.page.mouse.click(pt["x"], pt["y"])
         self.settle(250)
@@ -99,13 +102,15 @@ def comfy_page(url: str, width: int = 1400, height: int = 950) -> Iterator[Page]
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((url, "data:", "blob:"))
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((url, "data:",
+                                                                                                   "blob:"))
                           else route.abort())
             context.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
             page = context.new_page()
             page.goto(url)
             page.wait_for_function(
-                "() => window.app?.graph && window.SamplerLabPlots && window.LiteGraph?.registered_node_types?.SamplerLabKSampler",
+                "() => window.app?.graph && window.SamplerLabPlots && "
+                "window.LiteGraph?.registered_node_types?.SamplerLabKSampler",
                 timeout=60000)
             ui = Page(page, url)
             ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")

@@ -96,7 +96,8 @@ class HostServer:
         env.setdefault("OMP_NUM_THREADS", "4")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(command(self.port, self.base_dir), cwd=HOST_DIR, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                     start_new_session=True)
         try:
             self._wait_ready()
         except BaseException:

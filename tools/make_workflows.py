@@ -42,7 +42,8 @@ def sampler(g: Graph, type_: str, model: int, pos: int, neg: int, latent: int, r
                   latent_image=(latent, 0))
 
 
-def custom_sampler(g: Graph, model: int, pos: int, neg: int, latent: int, sampler_node: int, sigmas: int, cfg: float) -> int:
+def custom_sampler(g: Graph, model: int, pos: int, neg: int, latent: int, sampler_node: int, sigmas: int,
+                   cfg: float) -> int:
     return g.node("SamplerCustom", 2, 0, widgets={"noise_seed": SEED, "cfg": cfg}, model=(model, 0), positive=(pos, 0),
                   negative=(neg, 0), sampler=(sampler_node, 0), sigmas=(sigmas, 0), latent_image=(latent, 0))
 
@@ -50,7 +51,8 @@ def custom_sampler(g: Graph, model: int, pos: int, neg: int, latent: int, sample
 def karras_sigmas_example(g: Graph, name: str, steps: int, sampler_type: str, sampler_widgets: dict, note: str) -> None:
     """SD1.5 text-to-image through SamplerCustom with our Karras σ on the model's range and the given sampler node."""
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 1)
-    sigmas = g.node("SamplerLabKarrasSigmas", 1, 0, widgets={"steps": steps, "sigma_min": 0.0, "sigma_max": 0.0, "rho": 7.0},
+    sigmas = g.node("SamplerLabKarrasSigmas", 1, 0, widgets={"steps": steps, "sigma_min": 0.0, "sigma_max": 0.0,
+                                                             "rho": 7.0},
                     model=(ckpt, 0))
     sampler_node = g.node(sampler_type, 1, 3.2, widgets=sampler_widgets)
     out = custom_sampler(g, ckpt, pos, neg, latent, sampler_node, sigmas, 7.0)
@@ -61,16 +63,20 @@ def karras_sigmas_example(g: Graph, name: str, steps: int, sampler_type: str, sa
 
 def karras_rho(g: Graph) -> None:
     karras_sigmas_example(g, "karras_rho", 20, "KSamplerSelect", {"sampler_name": "euler"},
-                          "Karras σ schedule (EDM eq. 5) on the model's own σ range (σmin/σmax = 0). Queue with ρ = 1, 3 and 7 at "
-                          "the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine detail at 20 Euler steps; "
+                          "Karras σ schedule (EDM eq. 5) on the model's own σ range (σmin/σmax = 0). Queue with ρ = 1, "
+                          "3 and 7 at "
+                          "the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine detail at 20 "
+                          "Euler steps; "
                           "ρ = 1 (uniform in σ) leaves residual noise. The plot on the node shows the schedule.")
 
 
 def heun_churn(g: Graph) -> None:
     karras_sigmas_example(g, "heun_churn", 18, "SamplerLabHeunChurn",
                           {"s_churn": 10.0, "s_tmin": 0.05, "s_tmax": 50.0, "s_noise": 1.003},
-                          "EDM Algorithm 2: Heun steps with churn. 18 steps cost 35 model evaluations (the last step is Euler). "
-                          "Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside [s_tmin, s_tmax], which can "
+                          "EDM Algorithm 2: Heun steps with churn. 18 steps cost 35 model evaluations (the last step "
+                          "is Euler). "
+                          "Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside [s_tmin, "
+                          "s_tmax], which can "
                           "fix small errors of earlier steps. Same seed, same image, whatever the batch size.")
 
 
@@ -86,7 +92,8 @@ def edm_ksampler(g: Graph) -> None:
 def cfg_rescale(g: Graph) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 1)
     rescale = g.node("SamplerLabCFGRescale", 1, 0, widgets={"phi": 0.7}, model=(ckpt, 0))
-    ks = sampler(g, "KSampler", rescale, pos, neg, latent, seed=SEED, steps=25, cfg=12.0, sampler_name="euler", scheduler="karras")
+    ks = sampler(g, "KSampler", rescale, pos, neg, latent, seed=SEED, steps=25, cfg=12.0, sampler_name="euler",
+                 scheduler="karras")
     decode_and_save(g, ckpt, ks, "samplerlab_cfg_rescale")
     g.note("CFG rescale (Lin et al. Algorithm 2) at CFG 12. Compare phi = 0 (plain CFG: burnt, over-saturated colours) "
            "with phi = 0.7 (the paper's value): the colours come back to the range of the positive prediction.", 3, 0.6)
@@ -95,13 +102,15 @@ def cfg_rescale(g: Graph) -> None:
 
 def cads(g: Graph) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SDXL, 1024, 4)
-    cads_node = g.node("SamplerLabCADS", 1, 0, widgets={"noise_scale": 0.25, "tau1": 0.6, "tau2": 0.9, "psi": 1.0}, model=(ckpt, 0))
+    cads_node = g.node("SamplerLabCADS", 1, 0, widgets={"noise_scale": 0.25, "tau1": 0.6, "tau2": 0.9, "psi": 1.0},
+                       model=(ckpt, 0))
     ks = sampler(g, "KSampler", cads_node, pos, neg, latent, seed=SEED, steps=30, cfg=12.0, sampler_name="dpmpp_2m",
                  scheduler="karras")
     decode_and_save(g, ckpt, ks, "samplerlab_cads")
     g.note("CADS (Sadat et al. 2024) on SDXL at CFG 12, batch of 4. Bypass the CADS node to compare: without it the "
            "four images look alike (high CFG collapses diversity); with it they differ in composition while following "
-           "the prompt. The noise touches the text tokens and SDXL's pooled embedding, never the size embeddings.", 3, 0.6)
+           "the prompt. The noise touches the text tokens and SDXL's pooled embedding, never the size embeddings.", 3,
+           0.6)
     g.save(OUT, "cads_sdxl.json")
 
 
@@ -122,7 +131,8 @@ def zero_snr_recipe(g: Graph) -> None:
 
 def all_features(g: Graph) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SDXL, 1024, 2)
-    cads_node = g.node("SamplerLabCADS", 1, 0, widgets={"noise_scale": 0.1, "tau1": 0.6, "tau2": 0.9, "psi": 1.0}, model=(ckpt, 0))
+    cads_node = g.node("SamplerLabCADS", 1, 0, widgets={"noise_scale": 0.1, "tau1": 0.6, "tau2": 0.9, "psi": 1.0},
+                       model=(ckpt, 0))
     rescale = g.node("SamplerLabCFGRescale", 1, 3.6, widgets={"phi": 0.7}, model=(cads_node, 0))
     ks = sampler(g, "SamplerLabKSampler", rescale, pos, neg, latent, seed=SEED, steps=20, cfg=9.0, s_churn=5.0)
     decode_and_save(g, ckpt, ks, "samplerlab_all")
