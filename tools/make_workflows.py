@@ -51,8 +51,8 @@ def custom_sampler(g: Graph, model: int, pos: int, neg: int, latent: int, sample
 def karras_sigmas_example(g: Graph, name: str, steps: int, sampler_type: str, sampler_widgets: dict, note: str) -> None:
     """SD1.5 text-to-image through SamplerCustom with our Karras σ on the model's range and the given sampler node."""
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 1)
-    sigmas = g.node("SamplerLabKarrasSigmas", 1, 0, widgets={"steps": steps, "sigma_min": 0.0, "sigma_max": 0.0,
-                                                             "rho": 7.0},
+    sigmas = g.node("SamplerLabKarrasSigmas", 1, 0,
+                    widgets={"steps": steps, "sigma_min": 0.0, "sigma_max": 0.0, "rho": 7.0},
                     model=(ckpt, 0))
     sampler_node = g.node(sampler_type, 1, 3.2, widgets=sampler_widgets)
     out = custom_sampler(g, ckpt, pos, neg, latent, sampler_node, sigmas, 7.0)
@@ -64,28 +64,26 @@ def karras_sigmas_example(g: Graph, name: str, steps: int, sampler_type: str, sa
 def karras_rho(g: Graph) -> None:
     karras_sigmas_example(g, "karras_rho", 20, "KSamplerSelect", {"sampler_name": "euler"},
                           "Karras σ schedule (EDM eq. 5) on the model's own σ range (σmin/σmax = 0). Queue with ρ = 1, "
-                          "3 and 7 at "
-                          "the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine detail at 20 "
-                          "Euler steps; "
-                          "ρ = 1 (uniform in σ) leaves residual noise. The plot on the node shows the schedule.")
+                          "3 and 7 at the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine "
+                          "detail at 20 Euler steps; ρ = 1 (uniform in σ) leaves residual noise. The plot on the node "
+                          "shows the schedule.")
 
 
 def heun_churn(g: Graph) -> None:
     karras_sigmas_example(g, "heun_churn", 18, "SamplerLabHeunChurn",
                           {"s_churn": 10.0, "s_tmin": 0.05, "s_tmax": 50.0, "s_noise": 1.003},
                           "EDM Algorithm 2: Heun steps with churn. 18 steps cost 35 model evaluations (the last step "
-                          "is Euler). "
-                          "Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside [s_tmin, "
-                          "s_tmax], which can "
-                          "fix small errors of earlier steps. Same seed, same image, whatever the batch size.")
+                          "is Euler). Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside "
+                          "[s_tmin, s_tmax], which can fix small errors of earlier steps. Same seed, same image, "
+                          "whatever the batch size.")
 
 
 def edm_ksampler(g: Graph) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 2)
     ks = sampler(g, "SamplerLabKSampler", ckpt, pos, neg, latent, seed=SEED, steps=18, cfg=7.0)
     decode_and_save(g, ckpt, ks, "samplerlab_edm_ksampler")
-    g.note("The whole EDM recipe in one node: Karras σ with ρ on the model's range, then Heun with churn. "
-           "Batch of 2: each image is the one you get with that batch index alone.", 3, 0.6)
+    g.note("The whole EDM recipe in one node: Karras σ with ρ on the model's range, then Heun with churn. Batch of 2: "
+           "each image is the one you get with that batch index alone.", 3, 0.6)
     g.save(OUT, "edm_ksampler_sd15.json")
 
 
@@ -123,9 +121,9 @@ def zero_snr_recipe(g: Graph) -> None:
     out = custom_sampler(g, rescale, pos, neg, latent, sampler_node, sigmas, 7.5)
     decode_and_save(g, ckpt, out, "samplerlab_zero_snr")
     g.note("Lin et al. 2023 recipe for a v-prediction model (SD 2.1-v): schedule rescaled to zero terminal SNR, "
-           "trailing timesteps (the first step sees pure noise), CFG rescale 0.7 at CFG 7.5. Try the prompt "
-           "'solid black background': the original schedule gives grey, this one black. Best with a model "
-           "fine-tuned for zero SNR; switch spacing to leading to see the brightness bias come back.", 3, 0.6)
+           "trailing timesteps (the first step sees pure noise), CFG rescale 0.7 at CFG 7.5. Try the prompt 'solid "
+           "black background': the original schedule gives grey, this one black. Best with a model fine-tuned for zero "
+           "SNR; switch spacing to leading to see the brightness bias come back.", 3, 0.6)
     g.save(OUT, "zero_snr_vpred.json")
 
 
