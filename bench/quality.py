@@ -49,7 +49,8 @@ def main() -> None:
             row.append(rmse(S.sample_euler(denoiser, x, S.karras_sigmas(nfe, SIGMA_MIN, SIGMA_MAX, rho).double()), ref))
         for rho in RHOS:
             steps = (nfe + 1) // 2
-            row.append(rmse(S.sample_heun_churn(denoiser, x, S.karras_sigmas(steps, SIGMA_MIN, SIGMA_MAX, rho).double()), ref))
+            row.append(rmse(S.sample_heun_churn(denoiser, x,
+                                                S.karras_sigmas(steps, SIGMA_MIN, SIGMA_MAX, rho).double()), ref))
         rows.append(row)
     seconds = time.perf_counter() - start
 
@@ -60,19 +61,23 @@ def main() -> None:
     print(table)
     heun7, euler7 = header.index("Heun ρ=7"), header.index("Euler ρ=7")
     by_nfe = {row[0]: row for row in rows}
-    notes = [f"Heun/Euler error ratio at ρ=7: " + ", ".join(f"{nfe} NFE {by_nfe[nfe][heun7] / by_nfe[nfe][euler7]:.2f}" for nfe in NFES)]
+    ratios = ", ".join(f"{nfe} NFE {by_nfe[nfe][heun7] / by_nfe[nfe][euler7]:.2f}" for nfe in NFES)
+    notes = ["Heun/Euler error ratio at ρ=7: " + ratios]
     print(notes[0])
 
     out = REPO / "bench" / "results" / "quality.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         "# Sample quality vs. NFE: Euler and EDM Heun on an exact Gaussian-mixture denoiser\n\n"
-        f"Produced by `.venv/bin/python bench/quality.py` (torch {torch.__version__}, CPU, float64, {seconds:.0f} s).\n\n"
+        f"Produced by `.venv/bin/python bench/quality.py` (torch {torch.__version__}, CPU, float64, {seconds:.0f} "
+        f"s).\n\n"
         f"Model: {COMPONENTS}-component Gaussian mixture in {DIM} dims, means ~ N(0, I), weights ~ U(0.5, 1.5) "
         f"(normalised), component std s = {DATA_STD}; exact ideal denoiser `samplers.gaussian_mixture_denoiser`. "
-        f"Seed {SEED} (one CPU generator draws means, weights, then the start x = {SIGMA_MAX:g}·ε for {BATCH} samples).\n\n"
+        f"Seed {SEED} (one CPU generator draws means, weights, then the start x = {SIGMA_MAX:g}·ε for {BATCH} "
+        f"samples).\n\n"
         f"Schedules: `karras_sigmas(N, {SIGMA_MIN}, {SIGMA_MAX:g}, ρ)` ending in 0 (EDM eq. 5). Euler: N = NFE. "
-        "Heun (`sample_heun_churn`, S_churn = 0, i.e. EDM Algorithm 1): N = (NFE + 1)/2, the last step to 0 is an Euler step.\n\n"
+        "Heun (`sample_heun_churn`, S_churn = 0, i.e. EDM Algorithm 1): N = (NFE + 1)/2, the last step to 0 is an "
+        "Euler step.\n\n"
         f"Error: RMSE over all {BATCH}×{DIM} values at σ = 0 against a reference: Heun with {REF_STEPS} steps, "
         f"ρ = 7, σmin = {REF_SIGMA_MIN:g}; its RMSE to the same run with {REF_STEPS // 2} steps is {ref_error:.1e}.\n\n"
         f"{table}\n\n{notes[0]}.\n")

@@ -1,4 +1,4 @@
-"""Guidance and conditioning: CFG rescale (Lin et al. 2024, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
+"""Guidance and conditioning: CFG rescale (Lin et al. 2024, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. 2024)."""
 from __future__ import annotations
 
 import torch
@@ -106,7 +106,8 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
     elif noise.shape != y.shape:
         raise ValueError(f"noise must have y's shape {tuple(y.shape)}, got {tuple(noise.shape)}")
     rows = gamma.reshape(-1, 1)  # per-sample factors against [B, features] views: the fast 2-D kernels
-    y32, noise = y.reshape(y.shape[0], -1).float(), noise.reshape(y.shape[0], -1).to(device=y.device, dtype=torch.float32)
+    y32, noise = y.reshape(y.shape[0], -1).float(), noise.reshape(y.shape[0], -1).to(device=y.device,
+                                                                                     dtype=torch.float32)
     noised = torch.addcmul(y32 * rows.sqrt(), noise, noise_scale * (1 - rows).sqrt())
     if rescale:  # ψ·((ŷ − mean ŷ)·std y/std ŷ + mean y) + (1 − ψ)·ŷ, folded into one per-sample a·ŷ + b
         std_in, mean_in = _std_mean(y32)

@@ -29,7 +29,8 @@ def gaussian_mixture_denoiser(means: torch.Tensor, weights: torch.Tensor,
     if not std >= 0:
         raise ValueError(f"std must be ≥ 0, got {std!r}")
     if weights.shape != means.shape[:1] or not bool((weights > 0).all()):
-        raise ValueError(f"weights must be positive, one per component of means ({len(means)}), got shape {tuple(weights.shape)}")
+        raise ValueError(f"weights must be positive, one per component of means ({len(means)}), got shape "
+                         f"{tuple(weights.shape)}")
     mu = means.reshape(len(means), -1).double()
     log_w = weights.double().log() - weights.double().sum().log()
     mu_sq = (mu ** 2).sum(dim=1)

@@ -17,7 +17,8 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """EDM eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)·(σmin^(1/ρ) − σmax^(1/ρ)))^ρ for i < N, then σ_N = 0.
 
-    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max; rho > 0. Returns [N+1] in `dtype` (computed in float64).
+    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max; rho > 0.
+    Returns [N+1] in `dtype` (computed in float64).
     """
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     _require(math.isfinite(rho) and rho > 0, f"rho must be a finite number > 0, got {rho!r}")
@@ -44,7 +45,8 @@ def denoise_total_steps(steps: int, denoise: float) -> int:
     _require(math.isfinite(denoise) and 0 < denoise <= 1, f"denoise must be in (0, 1], got {denoise!r}")
     total = steps if denoise >= 1 else math.floor(steps / denoise)
     _require(total <= MAX_SCHEDULE_STEPS,
-             f"denoise {denoise!r} with {steps} steps needs a schedule of {total} steps, more than {MAX_SCHEDULE_STEPS}; "
+             f"denoise {denoise!r} with {steps} steps needs a schedule of {total} steps, more than "
+             f"{MAX_SCHEDULE_STEPS}; "
              f"raise denoise to at least {steps / MAX_SCHEDULE_STEPS:.2g} or use fewer steps")
     return total
 
@@ -61,7 +63,8 @@ def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:
     "linear": Ho et al. 2020, 1e-4 … 0.02. "scaled_linear": Stable Diffusion, (linspace(√0.00085, √0.012))².
     "cosine": Nichol & Dhariwal 2021, ᾱ(t) = cos²((t/T + s)/(1 + s)·π/2) with s = 0.008, β clipped at 0.999.
     """
-    _require(isinstance(num_timesteps, int) and num_timesteps >= 2, f"num_timesteps must be an integer ≥ 2, got {num_timesteps!r}")
+    _require(isinstance(num_timesteps, int) and num_timesteps >= 2, f"num_timesteps must be an integer ≥ 2, got "
+                                                                    f"{num_timesteps!r}")
     if schedule == "linear":
         return torch.linspace(1e-4, 0.02, num_timesteps, dtype=torch.float64)
     if schedule == "scaled_linear":
@@ -115,7 +118,8 @@ def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> to
     Exact integer arithmetic, ties rounded to even (as numpy/torch round a .5 they hold exactly), so the result does
     not depend on float rounding. Table 2 counts timesteps from 1; here they are 0-based (shifted by −1).
     """
-    _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got {num_timesteps!r}")
+    _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got "
+                                                                    f"{num_timesteps!r}")
     _require(isinstance(steps, int) and 1 <= steps <= num_timesteps,
              f"steps must be an integer from 1 to num_timesteps ({num_timesteps}), got {steps!r}")
     T, S = num_timesteps, steps

@@ -38,7 +38,8 @@ def test_phi_mixes_linearly():
     guided = uncond + 7.5 * (cond - uncond)
     full = S.rescale_cfg(cond, uncond, 7.5, 1.0)
     torch.testing.assert_close(S.rescale_cfg(cond, uncond, 7.5, 0.7), 0.7 * full + 0.3 * guided)  # eq. 16
-    torch.testing.assert_close(S.rescale_guided(guided, cond, 0.7), S.rescale_cfg(cond, uncond, 7.5, 0.7), rtol=0, atol=0)
+    torch.testing.assert_close(S.rescale_guided(guided, cond, 0.7), S.rescale_cfg(cond, uncond, 7.5, 0.7), rtol=0,
+                               atol=0)
 
 
 def test_samples_are_not_coupled():
@@ -48,7 +49,8 @@ def test_samples_are_not_coupled():
     cond2[1] *= 10
     uncond2[1] += 3
     after = S.rescale_cfg(cond2, uncond2, 5.0, 0.7)
-    assert torch.equal(after[0], before[0]) and torch.equal(after[2], before[2]) and not torch.equal(after[1], before[1])
+    assert torch.equal(after[0], before[0]) and torch.equal(after[2], before[2]) and not torch.equal(after[1],
+                                                                                                     before[1])
 
 
 def test_video_tensors_use_all_non_batch_dims():
@@ -80,8 +82,10 @@ def test_rescale_in_half_precision(dtype):
 
 @pytest.mark.parametrize("call, name", [
     (lambda c, u: S.rescale_cfg(c, u, 7.5, 1.5), "phi"), (lambda c, u: S.rescale_cfg(c, u, 7.5, -0.1), "phi"),
-    (lambda c, u: S.rescale_cfg(c, u, 7.5, float("nan")), "phi"), (lambda c, u: S.rescale_cfg(c, u[:2], 7.5, 0.5), "shape"),
-    (lambda c, u: S.rescale_guided(c, c[..., :4], 0.5), "shape"), (lambda c, u: S.rescale_guided(c[0, 0, 0], c[0, 0, 0], 0.5), "dims"),
+    (lambda c, u: S.rescale_cfg(c, u, 7.5, float("nan")), "phi"),
+    (lambda c, u: S.rescale_cfg(c, u[:2], 7.5, 0.5), "shape"),
+    (lambda c, u: S.rescale_guided(c, c[..., :4], 0.5), "shape"),
+    (lambda c, u: S.rescale_guided(c[0, 0, 0], c[0, 0, 0], 0.5), "dims"),
 ])
 def test_rescale_refuses_bad_input(call, name):
     cond, uncond = predictions()
@@ -105,7 +109,9 @@ def test_cads_gamma_schedule():
 
 def embeddings(shape=(3, 77, 32), seed=0):
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g) * torch.tensor([0.5, 1.0, 2.0]).view(-1, 1, 1) + torch.tensor([-1.0, 0.0, 3.0]).view(-1, 1, 1)
+    return torch.randn(shape, generator=g) * torch.tensor([0.5, 1.0, 2.0]).view(-1, 1,
+                                                                                1) + torch.tensor([-1.0, 0.0,
+                                                                                                   3.0]).view(-1, 1, 1)
 
 
 def test_cads_noise_formula_with_explicit_noise():
@@ -114,7 +120,8 @@ def test_cads_noise_formula_with_explicit_noise():
     out = S.cads_noise(y, gamma, 0.25, rescale=False, noise=noise)
     expected = gamma.view(-1, 1, 1).sqrt() * y + 0.25 * (1 - gamma.view(-1, 1, 1)).sqrt() * noise
     torch.testing.assert_close(out, expected)
-    torch.testing.assert_close(S.cads_noise(y, 0.3, 0.25, rescale=False, noise=noise), 0.3 ** 0.5 * y + 0.25 * 0.7 ** 0.5 * noise)
+    torch.testing.assert_close(S.cads_noise(y, 0.3, 0.25, rescale=False, noise=noise),
+                               0.3 ** 0.5 * y + 0.25 * 0.7 ** 0.5 * noise)
 
 
 def test_cads_rescale_restores_mean_and_std_per_sample():
@@ -154,7 +161,8 @@ def test_cads_noise_is_reproducible_from_the_generator():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(gamma=1.5), "gamma"), (dict(gamma=torch.tensor([0.5, 0.5])), "gamma"), (dict(noise_scale=-1.0), "noise_scale"),
+    (dict(gamma=1.5), "gamma"), (dict(gamma=torch.tensor([0.5, 0.5])), "gamma"),
+    (dict(noise_scale=-1.0), "noise_scale"),
     (dict(psi=2.0), "psi"), (dict(noise=torch.zeros(3, 77)), "noise"), (dict(generator=None), "generator"),
 ])
 def test_cads_noise_refuses_bad_input(kwargs, name):

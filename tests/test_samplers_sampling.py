@@ -50,7 +50,8 @@ def test_mixture_denoiser_satisfies_tweedie(mixture, std):
     x = (centre + sigma[:, None] * torch.randn(5, DIM, generator=torch.Generator().manual_seed(2), dtype=torch.float64))
     x.requires_grad_(True)
     grad, = torch.autograd.grad(log_density(x, sigma, means, weights, std).sum(), x)
-    torch.testing.assert_close(denoiser(x.detach(), sigma), x.detach() + sigma[:, None] ** 2 * grad, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(denoiser(x.detach(), sigma), x.detach() + sigma[:, None] ** 2 * grad, rtol=1e-9,
+                               atol=1e-9)
 
 
 def test_mixture_denoiser_limits(mixture):
@@ -131,7 +132,8 @@ def test_churn_noise_is_injected_at_sigma_hat_with_the_right_std():
     # identity denoiser: d = 0, so x moves only by the churn noise, and D sees x̂ at σ̂
     S.sample_heun_churn(lambda x, sigma: seen.append((x.clone(), sigma.clone())) or x, torch.zeros(16, 4096), sigmas,
                         s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise,
-                        callback=lambda info: steps.append({k: (v.clone() if torch.is_tensor(v) else v) for k, v in info.items()}))
+                        callback=lambda info: steps.append({k: (v.clone() if torch.is_tensor(v) else v) for k,
+                                                            v in info.items()}))
     previous = torch.zeros(16, 4096)
     gammas = []
     for s in steps:

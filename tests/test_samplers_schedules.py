@@ -22,7 +22,8 @@ def test_karras_sigmas_follow_eq5():
     assert S.karras_sigmas(1, 0.1, 10.0).tolist() == [10.0, 0.0]
     for steps, rho in ((2, 7.0), (3, 0.5), (50, 3.0), (1000, 7.0)):  # ends exact for any rho
         sigmas = S.karras_sigmas(steps, 0.0292, 14.6146, rho)
-        assert sigmas[0] == torch.tensor(14.6146) and sigmas[-2] == torch.tensor(0.0292) and (sigmas[1:] < sigmas[:-1]).all()
+        assert sigmas[0] == torch.tensor(14.6146) and sigmas[-2] == torch.tensor(0.0292)
+        assert (sigmas[1:] < sigmas[:-1]).all()
 
 
 def test_larger_rho_spends_more_steps_at_low_noise():
@@ -32,8 +33,10 @@ def test_larger_rho_spends_more_steps_at_low_noise():
 
 @pytest.mark.parametrize("args, name", [
     ((0, 0.1, 10.0, 7.0), "steps"), ((10, 0.1, 10.0, 0.0), "rho"), ((10, 0.1, 10.0, -1.0), "rho"),
-    ((10, 0.0, 10.0, 7.0), "sigma_min"), ((10, 10.0, 10.0, 7.0), "sigma_max"), ((10, 0.1, float("nan"), 7.0), "sigma_max"),
-    ((10, float("inf"), 10.0, 7.0), "sigma_min"), ((10, 0.1, 10.0, float("inf")), "rho"), ((10, 0.1, float("inf"), 7.0), "sigma_max"),
+    ((10, 0.0, 10.0, 7.0), "sigma_min"), ((10, 10.0, 10.0, 7.0), "sigma_max"),
+    ((10, 0.1, float("nan"), 7.0), "sigma_max"),
+    ((10, float("inf"), 10.0, 7.0), "sigma_min"), ((10, 0.1, 10.0, float("inf")), "rho"),
+    ((10, 0.1, float("inf"), 7.0), "sigma_max"),
     ((10, 5.0, 1.0, 7.0), "sigma_max"),
 ])
 def test_karras_sigmas_refuse_bad_input(args, name):
@@ -66,7 +69,8 @@ def test_beta_schedules_follow_their_definitions():
     assert linear[0].item() == pytest.approx(1e-4) and linear[-1].item() == pytest.approx(0.02)
     torch.testing.assert_close(linear.diff(), torch.full((10,), (0.02 - 1e-4) / 10, dtype=torch.float64))
     assert scaled[0].item() == pytest.approx(0.00085) and scaled[-1].item() == pytest.approx(0.012)
-    torch.testing.assert_close(scaled.sqrt().diff(), torch.full((10,), (0.012 ** 0.5 - 0.00085 ** 0.5) / 10, dtype=torch.float64))
+    torch.testing.assert_close(scaled.sqrt().diff(),
+                               torch.full((10,), (0.012 ** 0.5 - 0.00085 ** 0.5) / 10, dtype=torch.float64))
     cosine_ab = S.alphas_cumprod(S.make_betas("cosine", 50))  # ᾱ(t) = f(t)/f(0) wherever β is not clipped
     t = torch.arange(1, 51, dtype=torch.float64) / 50
     f = lambda t: torch.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
@@ -99,7 +103,8 @@ def test_lin_table2_spacing():
     for spacing in ("leading", "linspace", "trailing"):
         for steps in (1, 3, 7, 25, 1000):
             t = S.spacing_timesteps(spacing, steps)
-            assert len(t) == steps and t.dtype == torch.long and (t[1:] < t[:-1]).all() and 0 <= t.min() and t.max() <= 999
+            assert len(t) == steps and t.dtype == torch.long and (t[1:] < t[:-1]).all()
+            assert 0 <= t.min() and t.max() <= 999
     assert S.spacing_timesteps("trailing", 1).tolist() == [999]
     # T/S not an integer: the formulas' floor (leading) and round (linspace, trailing) show
     assert S.spacing_timesteps("leading", 3).tolist() == [666, 333, 0]
@@ -141,7 +146,7 @@ def test_spacing_is_exact_for_every_step_count(spacing):
 
 
 def test_denoise_takes_the_tail_of_a_longer_schedule_and_is_bounded():
-    full = lambda n: S.karras_sigmas(n, 0.03, 14.6, 7.0)  # noqa: E731
+    full = lambda n: S.karras_sigmas(n, 0.03, 14.6, 7.0)
     assert torch.equal(S.denoise_sigmas(full, 6, 1.0), full(6))
     assert torch.equal(S.denoise_sigmas(full, 4, 0.5), full(8)[-5:])
     assert S.denoise_total_steps(10, 0.33) == 30 and S.denoise_total_steps(7, 0.999) == 7
