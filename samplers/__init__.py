@@ -5,19 +5,9 @@ Karras et al. 2022 (EDM) eq. 5 and Algorithm 2; Lin et al. 2024 Algorithms 1–2
 from .guidance import cads_gamma, cads_noise, rescale_cfg, rescale_guided
 from .oracle import gaussian_mixture_denoiser, mixture_posterior_mean
 from .sampling import churn_gammas, per_sample_noise_sampler, sample_euler, sample_heun_churn
-from .schedules import (
-                        MAX_SCHEDULE_STEPS,
-                        alphas_cumprod,
-                        betas_from_alphas_cumprod,
-                        denoise_sigmas,
-                        denoise_total_steps,
-                        karras_sigmas,
-                        make_betas,
-                        rescale_zero_terminal_snr,
-                        sigmas_for_timesteps,
-                        sigmas_from_alphas_cumprod,
-                        spacing_timesteps,
-)
+from .schedules import (MAX_SCHEDULE_STEPS, alphas_cumprod, betas_from_alphas_cumprod, denoise_sigmas,
+                        denoise_total_steps, karras_sigmas, make_betas, rescale_zero_terminal_snr, sigmas_for_timesteps,
+                        sigmas_from_alphas_cumprod, spacing_timesteps)
 from .seeds import call_seed, sample_seeds, seeded_normal
 
 __all__ = [
