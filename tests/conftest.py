@@ -13,14 +13,14 @@ if _REPO_DIR not in sys.path:
 
 import types  # noqa: E402
 
+# Pin `samplers` to our core now: once the host is imported, ComfyUI's comfy/ directory (which holds its own
+# samplers.py) sits early on sys.path and a later `import samplers` would find that module instead.
+import samplers  # noqa: E402,F401
+
 import pytest  # noqa: E402
 
 import hostlib  # noqa: E402
 import hostserver  # noqa: E402
-
-# Pin `samplers` to our core now: once the host is imported, ComfyUI's comfy/ directory (which holds its own
-# samplers.py) sits early on sys.path and a later `import samplers` would find that module instead.
-import samplers  # noqa: E402,F401
 
 
 def _shield_repo_root_package():
@@ -34,7 +34,6 @@ def _shield_repo_root_package():
         return
     try:
         from pathlib import Path
-
         from _pytest.pathlib import resolve_pkg_root_and_module_name
         _, name = resolve_pkg_root_and_module_name(Path(init))
     except Exception:
