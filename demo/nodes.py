@@ -24,7 +24,7 @@ import torch
 from .. import samplers as S
 from .dataset import CLASSES, class_weights, make_dataset
 
-DEMO = "sampling/sampler_lab/demo"
+DEMO = "model/sampling/sampler_lab/demo"
 SIGMA_KEY = "samplerlab_demo_sigma"
 PREDICTIONS = {"eps": comfy.model_base.ModelType.EPS, "v_prediction": comfy.model_base.ModelType.V_PREDICTION}
 

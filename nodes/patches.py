@@ -9,7 +9,7 @@ import comfy.patcher_extension
 from .. import samplers as S
 from .host import normalised_time, skip_part
 
-PATCHES = "model_patches/unet"
+PATCHES = "model/patch"
 SEEDS_KEY = "samplerlab_sample_seeds"
 POOLED_WIDTH = {comfy.model_base.SDXL: 1280, comfy.model_base.SDXLRefiner: 1280}  # pooled CLIP part of `y`
 
@@ -34,6 +34,7 @@ class SamplerLabCFGRescale:
                    "per-image std of the positive prediction and mixed back by φ, which stops over-exposure at high CFG. Works in the "
                    "model's own output space (ε, v or flow), per image; chains after other CFG patches.")
     CATEGORY = PATCHES
+    SEARCH_ALIASES = ["rescale cfg", "cfg rescale", "guidance rescale", "zero snr", "overexposure"]
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
 
@@ -110,6 +111,7 @@ class SamplerLabCADS:
                    "√γ(t)·y + s·√(1−γ(t))·n, γ = 0 at high noise (t ≥ τ2), 1 at low noise (t ≤ τ1), linear between; optionally "
                    "rescaled to y's mean/std and mixed by ψ. Restores diversity at high CFG. Noise is fresh each step and seeded per image.")
     CATEGORY = PATCHES
+    SEARCH_ALIASES = ["cads", "condition annealing", "conditioning noise", "diversity"]
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
 
@@ -124,13 +126,13 @@ class SamplerLabCADS:
                                    "tooltip": "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left clean (γ = 1)."}),
                 "tau2": ("FLOAT", {"default": 0.9, "min": 0.0, "max": 1.0, "step": 0.01,
                                    "tooltip": "τ2: above this t the conditioning is fully noised (γ = 0). Needs τ1 ≤ τ2."}),
-                "psi": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01,
+                "psi": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01, "advanced": True,
                                   "tooltip": "ψ: mix of the rescaled (to y's mean/std) and unrescaled noisy conditioning; 1 = fully rescaled."}),
             },
             "optional": {
-                "rescale": ("BOOLEAN", {"default": True, "tooltip": "Rescale the noisy conditioning back to the original mean and std (then mixed by ψ)."}),
-                "apply_to_negative": ("BOOLEAN", {"default": False, "tooltip": "Also anneal the negative conditioning (the paper anneals the positive)."}),
-                "seed": ("INT", {"default": 0, "min": 0, "max": 0xffffffffffffffff, "tooltip": "Extra seed for the CADS noise, mixed with the sampler's seed."}),
+                "rescale": ("BOOLEAN", {"default": True, "advanced": True, "tooltip": "Rescale the noisy conditioning back to the original mean and std (then mixed by ψ)."}),
+                "apply_to_negative": ("BOOLEAN", {"default": False, "advanced": True, "tooltip": "Also anneal the negative conditioning (the paper anneals the positive)."}),
+                "seed": ("INT", {"default": 0, "min": 0, "max": 0xffffffffffffffff, "advanced": True, "tooltip": "Extra seed for the CADS noise, mixed with the sampler's seed."}),
             },
         }
 

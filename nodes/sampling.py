@@ -1,6 +1,7 @@
 """Sampler nodes: EDM Algorithm 2 (Heun with churn) as a SAMPLER, and the whole EDM recipe as one KSampler."""
 from __future__ import annotations
 
+import inspect
 import math
 
 
@@ -16,11 +17,11 @@ CHURN_INPUTS = {
     "s_churn": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1000.0, "step": 0.1, "round": False,
                           "tooltip": "S_churn: total stochasticity. γ_i = min(S_churn/N, √2−1) inside [S_tmin, S_tmax]; 0 = deterministic Heun. "
                                      "EDM used 40–80 on ImageNet-64; at S_churn ≥ 0.414·N every step is at the cap."}),
-    "s_tmin": ("FLOAT", {"default": 0.05, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False,
+    "s_tmin": ("FLOAT", {"default": 0.05, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False, "advanced": True,
                          "tooltip": "S_tmin: churn only at σ ≥ S_tmin (EDM: 0.05)."}),
-    "s_tmax": ("FLOAT", {"default": 50.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False,
+    "s_tmax": ("FLOAT", {"default": 50.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False, "advanced": True,
                          "tooltip": "S_tmax: churn only at σ ≤ S_tmax (EDM: 50; use a large value for no upper bound)."}),
-    "s_noise": ("FLOAT", {"default": 1.003, "min": 0.0, "max": 2.0, "step": 0.001, "round": False,
+    "s_noise": ("FLOAT", {"default": 1.003, "min": 0.0, "max": 2.0, "step": 0.001, "round": False, "advanced": True,
                           "tooltip": "S_noise: std of the added noise relative to √(σ̂²−σ²); slightly above 1 offsets detail loss (EDM: 1.003–1.007)."}),
 }
 
@@ -43,11 +44,25 @@ def heun_churn_sampler(s_churn: float, s_tmin: float, s_tmax: float, s_noise: fl
     return comfy.samplers.KSAMPLER(heun_churn_sampler_function, extra_options=options)
 
 
+DOWNSCALE_RATIO_KEYS = ("downscale_ratio_spacial", "downscale_ratio_temporal")
+
+
+def fix_empty_latent(model, latent: dict):
+    """The host's `fix_empty_latent_channels` on latent["samples"]. Hosts whose function takes the downscale ratios a
+    LATENT may carry (ComfyUI ≥ 0.10) get them, and they leave `latent` (a copy), as the host's KSampler does."""
+    params = inspect.signature(comfy.sample.fix_empty_latent_channels).parameters
+    if all(key in params for key in DOWNSCALE_RATIO_KEYS):
+        ratios = {key: latent.pop(key, None) for key in DOWNSCALE_RATIO_KEYS}
+        return comfy.sample.fix_empty_latent_channels(model, latent["samples"], **ratios)
+    return comfy.sample.fix_empty_latent_channels(model, latent["samples"])
+
+
 class SamplerLabHeunChurn:
     DESCRIPTION = ("EDM's stochastic sampler (Karras et al. 2022, Algorithm 2): each step raises σ_i to σ̂ = σ_i(1+γ_i) with fresh "
                    "noise, then takes a 2nd-order Heun step; the step to σ = 0 is Euler. Noise is seeded per sample, so an image "
                    "does not change with the batch it runs in. Connect to SamplerCustom / SamplerCustomAdvanced.")
-    CATEGORY = "sampling/custom_sampling/samplers"
+    CATEGORY = "model/sampling/samplers"
+    SEARCH_ALIASES = ["edm", "heun", "churn", "stochastic sampler", "karras sampler"]
     RETURN_TYPES = ("SAMPLER",)
     FUNCTION = "get_sampler"
 
@@ -62,7 +77,8 @@ class SamplerLabHeunChurn:
 class SamplerLabKSampler:
     DESCRIPTION = ("The EDM recipe in one node: Karras σ schedule with ρ (eq. 5) over the model's own σ range, sampled with Heun "
                    "and churn (Algorithm 2). Same seed, same image; each image of a batch is the one it would be alone.")
-    CATEGORY = "sampling"
+    CATEGORY = "model/sampling"
+    SEARCH_ALIASES = ["edm", "karras", "heun", "churn", "edm sampler", "ksampler"]
     RETURN_TYPES = ("LATENT",)
     FUNCTION = "sample"
 
@@ -88,7 +104,7 @@ class SamplerLabKSampler:
 
     def sample(self, model, seed, steps, cfg, positive, negative, latent_image, denoise, rho, s_churn, s_tmin, s_tmax, s_noise):
         latent = latent_image.copy()
-        samples = comfy.sample.fix_empty_latent_channels(model, latent["samples"])
+        samples = fix_empty_latent(model, latent)
         check_finite_latent(samples)
         if denoise <= 0.0:
             return (latent,)

@@ -10,7 +10,7 @@ import comfy.model_sampling
 from .. import samplers as S
 from .host import ZERO_SNR_ALPHA_CUMPROD, model_sampling, require_discrete, sigma_range
 
-SCHEDULERS = "sampling/custom_sampling/schedulers"
+SCHEDULERS = "model/sampling/schedulers"
 
 
 class SamplerLabKarrasSigmas:
@@ -18,6 +18,7 @@ class SamplerLabKarrasSigmas:
                    "then σ_N = 0. ρ = 7 is the paper's choice; larger ρ spends more steps at low noise. "
                    "With a model connected, σmin/σmax at 0 mean the model's own range.")
     CATEGORY = SCHEDULERS
+    SEARCH_ALIASES = ["karras", "edm", "rho", "karras schedule", "sigmas"]
     RETURN_TYPES = ("SIGMAS",)
     FUNCTION = "get_sigmas"
 
@@ -53,6 +54,7 @@ class SamplerLabSpacingSigmas:
     DESCRIPTION = ("σ at the timesteps that Lin et al. 2023 (Table 2) call leading, linspace or trailing, taken from the model's "
                    "discrete schedule, then 0. Trailing always starts at the last timestep, as a zero-terminal-SNR model needs.")
     CATEGORY = SCHEDULERS
+    SEARCH_ALIASES = ["trailing", "leading", "linspace", "timestep spacing", "zero snr schedule"]
     RETURN_TYPES = ("SIGMAS",)
     FUNCTION = "get_sigmas"
 
@@ -80,7 +82,8 @@ class SamplerLabZeroTerminalSNR:
                    "shifted and scaled so the first timestep keeps its value and the last reaches 0. Only for v-prediction "
                    "(or x0) models: ε-prediction cannot denoise pure noise. σ at the last timestep is held finite "
                    f"(ᾱ_T = {ZERO_SNR_ALPHA_CUMPROD:.3g}) so samplers can start there. Returns a patched copy; the input model is untouched.")
-    CATEGORY = "model_patches/unet"
+    CATEGORY = "model/patch"
+    SEARCH_ALIASES = ["zsnr", "zero snr", "zero terminal snr", "snr rescale", "v-prediction"]
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "patch"
 
