@@ -139,20 +139,6 @@ def import_pack(name: str = PACK_MODULE_NAME, reload: bool = False):
     return mod
 
 
-def import_fixture_nodes():
-    """The test-only fixture node package (tools/fixture_nodes) loaded as a package, in-process."""
-    import_host()
-    name = "samplerlab_test_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, os.path.join(FIXTURE_NODES_DIR, "__init__.py"), submodule_search_locations=[FIXTURE_NODES_DIR])
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 # --------------------------------------------------------------------------------------------------
 # tiny models
 # --------------------------------------------------------------------------------------------------

@@ -175,10 +175,6 @@ class HostServer:
                 out[name] = not failed
         return out
 
-    def pack_loaded(self):
-        """Whether the host imported our pack without an import failure."""
-        return self.custom_node_imports().get(PACK_NODE_DIR_NAME, False)
-
     def log_tail(self, n=60):
         return "\n".join(self.log_text().splitlines()[-n:])
 
