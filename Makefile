@@ -20,3 +20,46 @@ serve: setup
 
 clean:
 	rm -rf $(VENV) .host out
+
+# --- other hosts ------------------------------------------------------------------------------------------------
+# The whole suite (browser tests included) against any ComfyUI checkout, in its own venv .host/venv-<folder name>
+# (tools/setup_test_host.sh):                       make test-host COMFYUI_ROOT=../ComfyUI
+# ComfyUI 0.33.0 from ../shared/hosts:              make test-host-0.33.0
+# The browser tests against the newest comfyui-frontend-package on PyPI, served with --front-end-root, on the
+# development host or on COMFYUI_ROOT:               make test-frontend-latest [COMFYUI_ROOT=...]
+HOST_ROOT = $(abspath $(COMFYUI_ROOT))
+HOST_VENV = .host/venv-$(notdir $(HOST_ROOT))
+HOST_0330 := .host/comfyui-0.33.0
+HOST_0330_TARBALL := ../shared/hosts/comfyui-0.33.0.tar.gz
+FRONTEND_LATEST := .host/frontend-latest
+
+.PHONY: test-host host-0.33.0 test-host-0.33.0 test-frontend-latest
+
+test-host:
+	@test -n "$(COMFYUI_ROOT)" || { echo "usage: make test-host COMFYUI_ROOT=<a ComfyUI checkout>" >&2; exit 2; }
+	bash tools/setup_test_host.sh "$(HOST_ROOT)" "$(HOST_VENV)"
+	SAMPLERLAB_COMFYUI_ROOT="$(HOST_ROOT)" $(HOST_VENV)/bin/python -m pytest -q tests
+
+host-0.33.0: $(HOST_0330)/main.py
+
+$(HOST_0330)/main.py:
+	mkdir -p $(HOST_0330)
+	tar -xzf $(HOST_0330_TARBALL) -C $(HOST_0330) --strip-components=1
+	touch $@
+
+test-host-0.33.0: host-0.33.0
+	$(MAKE) test-host COMFYUI_ROOT=$(HOST_0330)
+
+ifeq ($(strip $(COMFYUI_ROOT)),)
+test-frontend-latest: setup
+	$(PY) -m pip install -q --upgrade --no-deps --target $(FRONTEND_LATEST) comfyui-frontend-package
+	@grep -h '^Version' $(FRONTEND_LATEST)/comfyui_frontend_package-*.dist-info/METADATA
+	SAMPLERLAB_FRONTEND_ROOT=$(FRONTEND_LATEST)/comfyui_frontend_package/static $(PY) -m pytest -q tests/test_browser.py
+else
+test-frontend-latest:
+	bash tools/setup_test_host.sh "$(HOST_ROOT)" "$(HOST_VENV)"
+	$(HOST_VENV)/bin/python -m pip install -q --upgrade --no-deps --target $(FRONTEND_LATEST) comfyui-frontend-package
+	@grep -h '^Version' $(FRONTEND_LATEST)/comfyui_frontend_package-*.dist-info/METADATA
+	SAMPLERLAB_FRONTEND_ROOT=$(FRONTEND_LATEST)/comfyui_frontend_package/static SAMPLERLAB_COMFYUI_ROOT="$(HOST_ROOT)" \
+	  $(HOST_VENV)/bin/python -m pytest -q tests/test_browser.py
+endif

@@ -70,7 +70,7 @@ def test_empty_latent_with_downscale_ratios_goes_through_like_the_host_ksampler(
     assert set(ours) == set(theirs)
     assert ours["samples"].shape == theirs["samples"].shape
     assert torch.isfinite(ours["samples"]).all()
-    assert set(latent) == {"samples", "downscale_ratio_spacial", "downscale_ratio_temporal", "batch_index"}  # input kept
+    assert set(latent) == {"samples", *RATIO_KEYS, "batch_index"}  # the input LATENT is left as it was
     if host_takes_ratios():   # ComfyUI >= 0.10: the ratio resizes the empty latent; both keys leave the output
         assert not set(RATIO_KEYS) & set(ours)
         assert tuple(ours["samples"].shape) == (1, 4, 8, 8)

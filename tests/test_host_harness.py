@@ -143,7 +143,9 @@ def test_server_reports_execution_errors(server, host):
 
 def test_builtin_extra_nodes_load_in_process(host):
     failed = host.load_builtin_extra_nodes()
-    assert not [f for f in failed if "audio" not in f], failed  # only torchaudio-dependent files may fail
+    # only torchaudio-dependent files may fail, and (newer hosts) the one that registers with the running server
+    server_only = ("nodes_replacements.py",)  # 0.33: needs PromptServer.instance
+    assert not [f for f in failed if "audio" not in f and not f.endswith(server_only)], failed
     nodes = host.host_nodes()
     for name in ("SamplerCustomAdvanced", "KSamplerSelect", "ModelSamplingDiscrete", "CLIPTextEncodeSDXL"):
         assert name in nodes.NODE_CLASS_MAPPINGS, name

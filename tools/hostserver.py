@@ -24,9 +24,15 @@ FIXTURE_NODE_DIR_NAME = "samplerlab_test_fixtures"
 
 
 def command(port: int, base_dir: str) -> list[str]:
-    """The host's launch command line (run in HOST_DIR): CPU, loopback only, in-memory database."""
-    return [sys.executable, "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(port), "--disable-auto-launch",
-            "--database-url", "sqlite:///:memory:", "--base-directory", base_dir, "--preview-method", "auto"]
+    """The host's launch command line (run in HOST_DIR): CPU, loopback only, in-memory database. With
+    SAMPLERLAB_FRONTEND_ROOT set, the host serves that frontend build (a comfyui-frontend-package's static/ folder)
+    instead of the one its requirements installed."""
+    cmd = [sys.executable, "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(port), "--disable-auto-launch",
+           "--database-url", "sqlite:///:memory:", "--base-directory", base_dir, "--preview-method", "auto"]
+    frontend = os.environ.get("SAMPLERLAB_FRONTEND_ROOT")
+    if frontend:
+        cmd += ["--front-end-root", os.path.realpath(frontend)]
+    return cmd
 
 
 class HostServerError(RuntimeError):
@@ -91,7 +97,8 @@ class HostServer:
             self.port = free_port()
         self.log_path = os.path.join(self.base_dir, "server.log")
         self._log_file = open(self.log_path, "wb")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # the fixture nodes import hostlib in the server: same host tree, whatever the server's cwd
+        env = dict(os.environ, PYTHONUNBUFFERED="1", SAMPLERLAB_COMFYUI_ROOT=HOST_DIR)
         env.pop("PYTHONPATH", None)
         env.setdefault("OMP_NUM_THREADS", "4")
         t0 = time.monotonic()
