@@ -167,7 +167,8 @@ def test_widget_edits_redraw_the_plot(ui):
     # KSampler: churn saturates at S_churn >= (sqrt2 - 1) * steps: a visible warning, every γ in the window at the cap.
     ks = ui.plot("SamplerLabKSampler")
     ui.show_node(ks["id"])
-    caption = "() => app.graph.getNodeById(%d).samplerLabPlotWidget.caption.textContent" % ks["id"]
+    # node ids: numbers in older frontends, strings in newer ones (1.49+)
+    caption = "() => app.graph.getNodeById(%s).samplerLabPlotWidget.caption.textContent" % json.dumps(ks["id"])
     assert "saturates" not in ui.eval(caption)
     steps = ks["widgets"]["steps"]
     ui.eval("""([id, v]) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 's_churn');
@@ -383,7 +384,8 @@ def test_vue_nodes_mode(ui):
         steps_row = ui.page.locator(f'[data-node-id="{karras["id"]}"] .lg-node-widget').filter(has_text="steps").first
         ui.show_node(karras["id"])
         ui.settle(300)
-        steps_row.locator('[data-pc-section="incrementbutton"]').click(timeout=5000)
+        # the + button: PrimeVue's in older frontends, data-testid="increment" in newer ones (1.49+)
+        steps_row.locator('[data-pc-section="incrementbutton"], [data-testid="increment"]').first.click(timeout=5000)
         ui.settle(400)
         after = ui.plot("SamplerLabKarrasSigmas")
         assert after["widgets"]["steps"] == karras["widgets"]["steps"] + 1
