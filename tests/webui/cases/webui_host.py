@@ -90,8 +90,9 @@ def _stand_ins(kind: str) -> None:
     _module("modules.devices", cpu=cpu, device=cpu, dtype=torch.float32, dtype_vae=torch.float32,
             dtype_unet=torch.float32, torch_gc=lambda: None, autocast=lambda *a, **k: _Null(),
             without_autocast=lambda *a, **k: _Null(), test_for_nans=lambda *a, **k: None)
-    for name in ("images", "sd_vae_approx", "sd_vae_taesd", "sd_models", "extensions", "extra_networks"):
+    for name in ("images", "sd_vae_approx", "sd_vae_taesd", "sd_models", "extra_networks"):
         _module(f"modules.{name}")
+    _module("modules.extensions", find_extension=lambda filename: None, extensions=[])  # callbacks name their extension
     if kind == "forge":
         import modules_forge  # noqa: F401  (the host's package)
         _module("modules_forge.main_entry")

@@ -1,0 +1,407 @@
+"""Sampler Lab through the real sampler, scheduler and CFG code of one web UI host, in a fresh interpreter.
+
+Run by tests/webui/test_webui_hosts.py as `python -m pytest --noconftest host_cases.py` with SAMPLERLAB_WEBUI_KIND
+("a1111" or "forge") and SAMPLERLAB_WEBUI_ROOT (the host tree).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import types
+
+import pytest
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakes  # noqa: E402
+import webui_host  # noqa: E402
+
+KIND = os.environ["SAMPLERLAB_WEBUI_KIND"]
+HOST = webui_host.load(KIND, os.environ["SAMPLERLAB_WEBUI_ROOT"])
+FORGE = KIND == "forge"
+
+sys.path.insert(0, webui_host.REPO)
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("sampler_lab_entry", os.path.join(webui_host.REPO, "scripts", "sampler_lab.py"))
+_ENTRY = importlib.util.module_from_spec(_spec)
+# The entry needs the host's modules.scripts (which needs the full UI); a stand-in base class stands for it.
+sys.modules.setdefault("modules.scripts", types.ModuleType("modules.scripts"))
+sys.modules["modules.scripts"].Script = type("Script", (), {})
+sys.modules["modules.scripts"].AlwaysVisible = object()
+sys.modules["modules.scripts"].scripts_data = []
+_spec.loader.exec_module(_ENTRY)
+
+from sampler_lab_webui import core, host, params, script  # noqa: E402
+from sampler_lab_webui.params import Settings  # noqa: E402
+
+STEPS = 6
+
+
+def make_model(shape=fakes.SD1, v=False):
+    model = fakes.forge_model(shape, "v_prediction" if v else "epsilon") if FORGE else \
+        fakes.A1111Model(shape, "v" if v else "eps")
+    HOST.use_model(model)
+    return model
+
+
+def net_of(model):
+    return model.net
+
+
+def make_p(model, seeds, sampler="EDM Heun", scheduler="Automatic", settings=Settings(), steps=STEPS, cfg=5.0):
+    p = types.SimpleNamespace(
+        seeds=list(seeds), seed=seeds[0], all_seeds=list(seeds), iteration=0, batch_size=len(seeds),
+        sampler_name=sampler, scheduler=scheduler, hr_scheduler=None, hr_sampler_name=None, is_hr_pass=False,
+        steps=steps, cfg_scale=cfg, hr_cfg=cfg, eta=None, s_churn=0.0, s_tmin=0.0, s_tmax=float("inf"), s_noise=1.0,
+        s_min_uncond=0.0, extra_generation_params={}, sampler_noise_scheduler_override=None, image_cfg_scale=None,
+        scripts=None, refiner_checkpoint_info=None, refiner_switch_at=None, sd_model=model, denoising_strength=1.0,
+        extra_network_data={}, sampler=None, mask=None, nmask=None)
+    p.rng = HOST.rng.ImageRNG((4, 8, 8), p.seeds)
+    script.prepare(p, tuple(getattr(settings, q.name) for q in params.PARAMS))
+    return p
+
+
+def run(model, seeds, prompts=None, negatives=None, shape=fakes.SD1, **kwargs):
+    """One txt2img pass through the host's own sampler object; returns (p, latents)."""
+    p = make_p(model, seeds, **kwargs)
+    prompts = prompts or [s % 7 for s in seeds]
+    negatives = negatives or [100 + s % 5 for s in seeds]
+    c, uc = fakes.conds(HOST.prompt_parser, shape, prompts, negatives, p.steps)
+    p.sampler = HOST.sd_samplers.create_sampler(p.sampler_name, model)
+    x = p.rng.next()
+    script.before_every_sampling(p)
+    try:
+        image_cond = torch.zeros(len(seeds), 5, 1, 1)
+        samples = p.sampler.sample(p, x, c, uc, image_conditioning=image_cond)
+    finally:
+        host.end(p)
+    return p, samples
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    HOST.shared.opts.data.update(webui_host.OPTIONS)
+    yield
+    host._ACTIVE = None
+
+
+# ------------------------------------------------------------------------------------------------------------
+# registration
+# ------------------------------------------------------------------------------------------------------------
+
+def test_sampler_and_schedulers_registered():
+    assert "EDM Heun" in HOST.sd_samplers.visible_sampler_names()
+    names = {s.name for s in HOST.sd_schedulers.schedulers}
+    assert set(host.SCHEDULERS) <= names
+    assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == ("EDM Heun", "Sampler Lab trailing")
+
+
+def test_core_loaded_under_unique_name():
+    assert "sampler_lab_core" in sys.modules and core.__name__ == "sampler_lab_core"
+    assert "samplers" not in sys.modules, "a top-level `samplers` module would clash with other extensions"
+    assert not any(n == "nodes" or n.startswith("nodes.") for n in sys.modules)
+    assert _ENTRY.SamplerLabScript.__mro__[1] is sys.modules["modules.scripts"].Script
+
+
+# ------------------------------------------------------------------------------------------------------------
+# EDM Heun
+# ------------------------------------------------------------------------------------------------------------
+
+def test_edm_heun_without_churn_equals_the_hosts_heun():
+    model = make_model()
+    _, ours = run(model, [5, 6], sampler="EDM Heun", scheduler="Karras")
+    _, theirs = run(model, [5, 6], sampler="Heun", scheduler="Karras")
+    assert torch.isfinite(ours).all()
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_edm_heun_churn_from_the_accordion_not_global_settings():
+    model = make_model()
+    HOST.shared.opts.s_churn = 80.0  # the global setting the host's own Heun reads; ours must ignore it
+    _, plain = run(model, [5], scheduler="Karras")
+    _, churned = run(model, [5], scheduler="Karras", settings=Settings(s_churn=10.0))
+    _, heun = run(model, [5], sampler="Heun", scheduler="Karras")
+    HOST.shared.opts.s_churn = 0.0
+    _, heun0 = run(model, [5], sampler="Heun", scheduler="Karras")
+    torch.testing.assert_close(plain, heun0, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(heun, heun0, atol=1e-4), "the global S_churn should change the host's Heun"
+    assert not torch.allclose(churned, plain, atol=1e-4)
+
+
+def test_edm_heun_image_is_the_same_alone_or_in_a_batch():
+    model = make_model()
+    settings = Settings(s_churn=20.0, s_tmin=0.0, s_tmax=1000.0)
+    _, batch = run(model, [11, 12, 13], settings=settings, scheduler="samplerlab_karras")
+    _, alone = run(model, [12], settings=settings, scheduler="samplerlab_karras")
+    torch.testing.assert_close(batch[1:2], alone, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(batch[0], batch[1])
+
+
+# ------------------------------------------------------------------------------------------------------------
+# schedules
+# ------------------------------------------------------------------------------------------------------------
+
+def _sigmas(model, scheduler, settings=Settings(), steps=STEPS):
+    p = make_p(model, [1], sampler="Euler", scheduler=scheduler, settings=settings, steps=steps)
+    p.sampler = HOST.sd_samplers.create_sampler("Euler", model)
+    try:
+        return p.sampler, p.sampler.get_sigmas(p, steps)
+    finally:
+        host.end(p)
+
+
+def test_karras_schedule_uses_the_accordion_rho_on_the_models_range():
+    model = make_model()
+    sampler, host_karras = _sigmas(model, "Karras")
+    _, ours = _sigmas(model, "samplerlab_karras")
+    torch.testing.assert_close(ours, host_karras, rtol=1e-5, atol=1e-5)  # ρ = 7 is the host's Karras
+    _, rho3 = _sigmas(model, "samplerlab_karras", Settings(rho=3.0))
+    table = sampler.model_wrap.sigmas
+    assert rho3[0] == pytest.approx(float(table[-1]), rel=1e-5) and rho3[-2] == pytest.approx(float(table[0]), rel=1e-5)
+    assert not torch.allclose(rho3, host_karras)
+
+
+@pytest.mark.parametrize("spacing, expected", [("trailing", [999, 832, 666, 499, 332, 166]),
+                                               ("linspace", [999, 799, 599, 400, 200, 0]),
+                                               ("leading", [830, 664, 498, 332, 166, 0])])
+def test_spacing_schedules_hit_lin_table_2_timesteps(spacing, expected):
+    model = make_model()
+    sampler, sigmas = _sigmas(model, f"samplerlab_{spacing}")
+    assert sigmas[-1] == 0
+    timesteps = sampler.model_wrap.sigma_to_t(sigmas[:-1]).round().long().tolist()
+    assert timesteps == expected
+
+
+# ------------------------------------------------------------------------------------------------------------
+# CFG rescale through the host's CFG denoiser
+# ------------------------------------------------------------------------------------------------------------
+
+def _one_call(model, p, sampler_name, x, sigma, c, uc, cfg):
+    p.sampler = HOST.sd_samplers.create_sampler(sampler_name, model)
+    sampler = p.sampler
+    sampler.initialize(p)
+    sampler.model_wrap_cfg.steps = sampler.model_wrap_cfg.total_steps = 10
+    sampler.sampler_extra_args = {"cond": c, "uncond": uc, "cond_scale": cfg, "s_min_uncond": 0.0,
+                                  "image_cond": torch.zeros(x.shape[0], 5, 1, 1)}
+    script.before_every_sampling(p)
+    if FORGE:
+        from backend.sampling.sampling_function import sampling_prepare
+        sampling_prepare(model.forge_objects.unet, x)
+    return sampler.model_wrap_cfg(x, sigma, **sampler.sampler_extra_args)
+
+
+def _reference_predictions(model, x, sigma, shape, prompts, negatives, v):
+    """D of the positive and negative prompt for each image, computed directly from the net (no host code)."""
+    def denoised(k):
+        c = [fakes.prompt_cond(shape, j) for j in k]
+        ctx = torch.stack([ci["crossattn"] if isinstance(ci, dict) else ci for ci in c])
+        vec = torch.stack([ci["vector"] for ci in c]) if shape["vector"] else None
+        s = sigma.reshape(-1, 1, 1, 1)
+        t = HOST_T(model, sigma)
+        f = model.net(x / (s ** 2 + 1).sqrt(), t, ctx, vec)
+        return (x / (s ** 2 + 1) - f * s / (s ** 2 + 1).sqrt()) if v else x - f * s
+    return denoised(prompts), denoised(negatives)
+
+
+def HOST_T(model, sigma):
+    """Timestep of σ on SD's schedule (log-σ interpolation, as k-diffusion and Forge both do)."""
+    table = ((1 - fakes.sd_alphas_cumprod()) / fakes.sd_alphas_cumprod()) ** 0.5
+    log = table.log()
+    ls = sigma.log()
+    low = (ls[:, None] >= log[None]).sum(1).clamp(max=len(table) - 1) - 1
+    low = low.clamp(min=0)
+    w = (log[low] - ls) / (log[low] - log[low + 1])
+    return ((1 - w.clamp(0, 1)) * low + w.clamp(0, 1) * (low + 1)).float()
+
+
+@pytest.mark.parametrize("v", [False, True], ids=["eps", "v"])
+@pytest.mark.parametrize("phi", [0.0, 0.7])
+def test_cfg_rescale_k_diffusion_in_the_models_output_space(v, phi):
+    shape = fakes.SD1
+    model = make_model(shape, v=v)
+    seeds, prompts, negatives = [3, 4], [0, 1], [100, 101]
+    p = make_p(model, seeds, sampler="Euler", settings=Settings(rescale_enabled=True, phi=phi))
+    c, uc = fakes.conds(HOST.prompt_parser, shape, prompts, negatives, 10)
+    x = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(7)) * 3
+    sigma = torch.tensor([3.0, 3.0])
+    try:
+        out = _one_call(model, p, "Euler", x, sigma, c, uc, 6.0)
+    finally:
+        host.end(p)
+    pos, neg = _reference_predictions(model, x, sigma, shape, prompts, negatives, v)
+    guided = neg + 6.0 * (pos - neg)
+    c_skip = (1 / (sigma ** 2 + 1) if v else torch.ones(2)).reshape(-1, 1, 1, 1)
+    own_pos, own_guided = pos - c_skip * x, guided - c_skip * x  # c_out·(model output)
+    ratio = own_pos.flatten(1).std(1) / own_guided.flatten(1).std(1)
+    expected = c_skip * x + own_guided * (phi * ratio.reshape(-1, 1, 1, 1) + 1 - phi)
+    torch.testing.assert_close(out, expected, rtol=2e-4, atol=2e-4)
+
+
+@pytest.mark.skipif(FORGE, reason="Forge's DDIM runs through the same post-CFG function in σ space (k-diffusion case)")
+@pytest.mark.parametrize("v", [False, True], ids=["eps", "v"])
+def test_cfg_rescale_ddim_in_the_models_output_space(v):
+    shape = fakes.SD1
+    model = make_model(shape, v=v)
+    phi, cfg = 0.7, 6.0
+    p = make_p(model, [3, 4], sampler="DDIM", settings=Settings(rescale_enabled=True, phi=phi))
+    c, uc = fakes.conds(HOST.prompt_parser, shape, [0, 1], [100, 101], 10)
+    x = torch.randn(2, 4, 8, 8, generator=torch.Generator().manual_seed(7))
+    t = torch.tensor([700.0, 700.0])
+    try:
+        out = _one_call(model, p, "DDIM", x, t, c, uc, cfg)
+    finally:
+        host.end(p)
+    ctx = lambda ks: torch.stack([fakes.prompt_cond(shape, k) for k in ks])  # noqa: E731
+    f_pos, f_neg = model.net(x, t, ctx([0, 1])), model.net(x, t, ctx([100, 101]))  # the model's own ε or v
+    guided = f_neg + cfg * (f_pos - f_neg)
+    ratio = (f_pos.flatten(1).std(1) / guided.flatten(1).std(1)).reshape(-1, 1, 1, 1)
+    rescaled = guided * (phi * ratio + 1 - phi)
+    a = fakes.sd_alphas_cumprod()[700]
+    expected = a.sqrt() * rescaled + (1 - a).sqrt() * x if v else rescaled  # the host's ε of the model's output
+    torch.testing.assert_close(out, expected, rtol=2e-4, atol=2e-4)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# CADS
+# ------------------------------------------------------------------------------------------------------------
+
+def _cads_calls(seeds, prompts, sigma, negative=False):
+    shape = fakes.SDXL
+    model = make_model(shape)
+    settings = Settings(cads_enabled=True, cads_negative=negative, tau1=0.3, tau2=0.8, noise_scale=0.5)
+    p = make_p(model, seeds, sampler="Euler", settings=settings)
+    c, uc = fakes.conds(HOST.prompt_parser, shape, prompts, [100 + k for k in prompts], 10)
+    x = torch.zeros(len(seeds), 4, 8, 8)
+    net = net_of(model)
+    net.calls.clear()
+    try:
+        _one_call(model, p, "Euler", x, torch.full((len(seeds),), sigma), c, uc, 5.0)
+    finally:
+        host.end(p)
+    call = net.calls[-1]
+    n = len(seeds)
+    return call, [fakes.prompt_cond(shape, k) for k in prompts], [fakes.prompt_cond(shape, 100 + k) for k in prompts], n
+
+
+def _rows(call, n):
+    """(positive rows, negative rows) of the model call: cond rows come first on both hosts."""
+    return slice(0, n), slice(n, 2 * n)
+
+
+def test_cads_anneals_tokens_and_pooled_part_never_size_embeddings():
+    call, pos, neg, n = _cads_calls([21, 22], [0, 1], sigma=14.0)
+    t = call["t"][0] / 999
+    gamma = core.cads_gamma(float(t), 0.3, 0.8)
+    assert gamma < 0.5
+    prow, nrow = _rows(call, n)
+    original_vec = torch.stack([c["vector"] for c in pos])
+    original_ctx = torch.stack([c["crossattn"] for c in pos])
+    assert torch.equal(call["vector"][prow, 1280:], original_vec[:, 1280:]), "size embeddings must stay untouched"
+    assert not torch.allclose(call["vector"][prow, :1280], original_vec[:, :1280])
+    assert not torch.allclose(call["context"][prow], original_ctx)
+    assert torch.equal(call["context"][nrow], torch.stack([c["crossattn"] for c in neg])), "negative left clean"
+    # The reference: the core's CADS with the documented seed scheme, t from the host's own timestep of σ.
+    seeds = [core.sample_seeds(s, None, 1)[0] for s in (21, 22)]
+    noise = core.seeded_normal([core.call_seed(s, 14.0, 0) for s in seeds], original_ctx.shape[1:])
+    expected = core.cads_noise(original_ctx, torch.full((2,), gamma), 0.5, psi=1.0, rescale=True, noise=noise)
+    torch.testing.assert_close(call["context"][prow], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_cads_leaves_low_noise_calls_clean_and_is_batch_invariant():
+    call, pos, _, n = _cads_calls([21, 22], [0, 1], sigma=0.1)
+    assert torch.equal(call["context"][:n], torch.stack([c["crossattn"] for c in pos]))
+    batch, _, _, _ = _cads_calls([21, 22, 23], [0, 1, 2], sigma=14.0, negative=True)
+    alone, _, _, _ = _cads_calls([22], [1], sigma=14.0, negative=True)
+    torch.testing.assert_close(batch["context"][1:2], alone["context"][0:1])
+    torch.testing.assert_close(batch["context"][3 + 1:3 + 2], alone["context"][1:2])  # the negative row
+    torch.testing.assert_close(batch["vector"][1:2], alone["vector"][0:1])
+
+
+# ------------------------------------------------------------------------------------------------------------
+# zero terminal SNR
+# ------------------------------------------------------------------------------------------------------------
+
+def _table(model, sampler):
+    return model.predictor.sigmas if FORGE else sampler.model_wrap.sigmas
+
+
+def test_ztsnr_patches_the_table_for_the_run_and_restores_it():
+    model = make_model(v=True)
+    p = make_p(model, [1], sampler="Euler", settings=Settings(ztsnr_enabled=True))
+    p.sampler = HOST.sd_samplers.create_sampler("Euler", model)
+    before = _table(model, p.sampler).clone()
+    script.before_every_sampling(p)
+    patched = _table(model, p.sampler).clone()
+    sigmas = p.sampler.get_sigmas(p, STEPS)
+    host.end(p)
+    expected_top = ((1 - params.ZERO_SNR_ALPHA_CUMPROD) / params.ZERO_SNR_ALPHA_CUMPROD) ** 0.5
+    assert float(patched[-1]) == pytest.approx(expected_top, rel=1e-4)
+    assert float(sigmas[0]) == pytest.approx(expected_top, rel=1e-4)
+    assert float(patched[0]) == pytest.approx(float(before[0]), rel=1e-4)  # Algorithm 1 keeps ᾱ_1
+    assert torch.equal(_table(model, p.sampler), before)
+    if not FORGE:
+        assert torch.equal(model.alphas_cumprod, model.alphas_cumprod_original)
+
+
+def test_ztsnr_refuses_eps_models_and_warns_about_the_hosts_own(caplog):
+    model = make_model(v=False)
+    with pytest.raises(ValueError, match="Zero terminal SNR"):
+        make_p(model, [1], settings=Settings(ztsnr_enabled=True))
+    HOST.shared.opts.sd_noise_schedule = "Zero Terminal SNR"
+    with caplog.at_level(logging.WARNING, logger="sampler_lab"):
+        make_p(make_model(v=True), [1], settings=Settings(ztsnr_enabled=True))
+    assert "also on" in caplog.text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# validation, infotext, XYZ, API arguments
+# ------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings, name", [(Settings(cads_enabled=True, tau1=0.9, tau2=0.5), "CADS tau1"),
+                                            (Settings(rescale_enabled=True, phi=1.5), "CFG rescale phi"),
+                                            (Settings(s_tmin=5.0, s_tmax=1.0), "S_tmin")])
+def test_bad_input_stops_the_generation_naming_the_input(settings, name):
+    model = make_model()
+    p = types.SimpleNamespace(sd_model=model, extra_generation_params={}, scheduler="Automatic", sampler_name="Euler")
+    script_obj = _ENTRY.SamplerLabScript()
+    script_obj.process(p, *(getattr(settings, q.name) for q in params.PARAMS))
+    with pytest.raises(ValueError, match=name):
+        p.sample()
+
+
+def test_infotext_round_trip():
+    settings = Settings(s_churn=12.5, rho=5.0, rescale_enabled=True, phi=0.55, cads_enabled=True, tau1=0.4,
+                        cads_negative=True, cads_seed=77)
+    fields = params.infotext(settings, heun=True, karras=True)
+    assert all(k.startswith("Sampler Lab ") for k in fields) and "Sampler Lab S_tmin" not in fields
+    # As the host writes and reads an infotext line: "key: value" pairs joined by ", ".
+    line = ", ".join(f"{k}: {v}" for k, v in fields.items())
+    parsed = dict(part.split(": ", 1) for part in line.split(", "))
+    restored = Settings(**{q.name: script.paste_function(q)(parsed) for q in params.PARAMS})
+    assert restored == settings
+    assert Settings(**{q.name: script.paste_function(q)({}) for q in params.PARAMS}) == Settings()
+
+
+def test_xyz_axes_apply_per_cell():
+    class AxisOption:
+        def __init__(self, label, type_, apply):
+            self.label, self.type, self.apply = label, type_, apply
+    xyz = types.SimpleNamespace(AxisOption=AxisOption, axis_options=[])
+    script.add_xyz_axes(xyz)
+    script.add_xyz_axes(xyz)
+    labels = [a.label for a in xyz.axis_options]
+    assert len(labels) == len(params.NUMERIC) == len(set(labels))
+    axis = next(a for a in xyz.axis_options if a.label == "[Sampler Lab] CFG rescale phi")
+    p = types.SimpleNamespace()
+    axis.apply(p, axis.type("0.3"), None)
+    s = Settings.from_args((), p.sampler_lab_xyz)
+    assert s.phi == 0.3 and s.rescale_enabled
+
+
+def test_api_arguments_by_name_or_position():
+    assert Settings.from_args([{"phi": 0.2, "rescale_enabled": True}]) == Settings(phi=0.2, rescale_enabled=True)
+    assert Settings.from_args([5.0]) == Settings(s_churn=5.0)
+    with pytest.raises(ValueError, match="unknown"):
+        Settings.from_args([{"nope": 1}])
