@@ -31,7 +31,7 @@ class Net(torch.nn.Module):
         self.calls: list[dict] = []
 
     def forward(self, x, t, context, vector=None):
-        self.calls.append({"t": t.detach().clone(), "context": context.detach().clone(),
+        self.calls.append({"t": t.detach().clone(), "context": context.detach().clone(), "chunks": [0, 1],
                            "vector": None if vector is None else vector.detach().clone()})
         h = context.mean(dim=1) @ self.w_ctx
         if vector is not None:
@@ -81,6 +81,7 @@ def forge_model(shape: dict, prediction_type: str = "epsilon"):
             sigma = t
             xc = self.predictor.calculate_input(sigma, x)
             out = self.net(xc, self.predictor.timestep(sigma).float(), c_crossattn, y)
+            self.net.calls[-1]["chunks"] = list((transformer_options or {}).get("cond_or_uncond", [0, 1]))
             return self.predictor.calculate_denoised(sigma, out, x)
 
         def memory_required(self, input_shape):

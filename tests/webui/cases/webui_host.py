@@ -13,6 +13,8 @@ Forge's `backend/` sampling function, predictor and model patcher — is the hos
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import importlib.util
 import os
 import sys
 import types
@@ -94,6 +96,12 @@ def _stand_ins(kind: str) -> None:
         _module(f"modules.{name}")
     _module("modules.extensions", find_extension=lambda filename: None, extensions=[])  # callbacks name their extension
     if kind == "forge":
+        # Forge vendors k_diffusion as a namespace package at its root; the PyPI k-diffusion (for A1111) in this
+        # venv would shadow it, so the vendored one is bound first, as in a Forge install (which has no PyPI copy).
+        path = os.path.join(os.path.dirname(modules.__path__[0]), "k_diffusion")
+        spec = importlib.machinery.ModuleSpec("k_diffusion", None, is_package=True)
+        spec.submodule_search_locations = [path]
+        sys.modules["k_diffusion"] = importlib.util.module_from_spec(spec)
         import modules_forge  # noqa: F401  (the host's package)
         _module("modules_forge.main_entry")
     del modules
