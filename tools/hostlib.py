@@ -35,10 +35,12 @@ MODEL_KINDS = ("sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "flow")
 _HOST_IMPORTED = False
 
 
-def import_host():
+def import_host(cpu: bool = True):
     """Make the host's modules importable in this process (CPU mode, no CLI parsing). Idempotent.
 
-    Returns the host's ``comfy.model_management`` module. ``sys.modules['nodes']`` is the host's nodes.py.
+    cpu=False (only honoured by the first call in a process) leaves the host free to pick its GPU, as the benchmark
+    `bench/fullsize.py --device cuda` needs. Returns the host's ``comfy.model_management`` module.
+    ``sys.modules['nodes']`` is the host's nodes.py.
     """
     global _HOST_IMPORTED
     if HOST_DIR not in sys.path:
@@ -51,7 +53,7 @@ def import_host():
         import comfy.options
         comfy.options.enable_args_parsing(False)
         from comfy.cli_args import args
-        args.cpu = True
+        args.cpu = bool(cpu)
     # The host's nodes.py puts ComfyUI/comfy/ at sys.path[0] (so `import utils` would then find comfy/utils.py);
     # main.py imports the top-level `utils` package first; do the same.
     import utils.install_util  # noqa: F401
@@ -239,6 +241,77 @@ def tiny_model(kind: str = "sd15_eps", seed: int = 0):
     model = tiny_base_model(kind, seed)
     return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
                                             offload_device=mm.unet_offload_device())
+
+
+# --------------------------------------------------------------------------------------------------
+# full-size models (random weights), for bench/fullsize.py
+# --------------------------------------------------------------------------------------------------
+
+FULLSIZE_KINDS = ("sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "wan21")
+
+# The architecture of the released checkpoints, as the host's model detection reads them from a state dict.
+_SD15_UNET = dict(
+    use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, use_spatial_transformer=True, legacy=False,
+    adm_in_channels=None, model_channels=320, num_res_blocks=[2, 2, 2, 2], channel_mult=[1, 2, 4, 4],
+    transformer_depth=[1, 1, 1, 1, 1, 1, 0, 0], transformer_depth_middle=1,
+    transformer_depth_output=[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], use_linear_in_transformer=False,
+    context_dim=768, num_heads=8, use_temporal_attention=False, use_temporal_resblock=False,
+)
+_SDXL_UNET = dict(
+    use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, use_spatial_transformer=True, legacy=False,
+    num_classes="sequential", adm_in_channels=2816, model_channels=320, num_res_blocks=[2, 2, 2],
+    channel_mult=[1, 2, 4], transformer_depth=[0, 0, 2, 2, 10, 10], transformer_depth_middle=10,
+    transformer_depth_output=[0, 0, 0, 2, 2, 2, 10, 10, 10], use_linear_in_transformer=True, context_dim=2048,
+    num_head_channels=64, use_temporal_attention=False, use_temporal_resblock=False,
+)
+# Wan 2.1 T2V 1.3B block shapes (dim 1536, 12 heads, FFN 8960, T5 context 4096); the layer count is a parameter.
+_WAN21_UNET = dict(
+    image_model="wan2.1", model_type="t2v", patch_size=(1, 2, 2), text_len=512, in_dim=16, dim=1536,
+    ffn_dim=8960, freq_dim=256, text_dim=4096, out_dim=16, num_heads=12, num_layers=30, window_size=(-1, -1),
+    qk_norm=True, cross_attn_norm=True, eps=1e-6,
+)
+
+
+def fullsize_model(kind: str = "sd15_eps", dtype=None, device=None, seed: int = 0, layers: int | None = None,
+                   overrides: dict | None = None):
+    """A full-size model built from the host's own classes with random (initialised) weights, as a ModelPatcher.
+
+    kinds: sd15_eps / sd15_v (SD1.5 UNet, 860 M parameters), sdxl_eps / sdxl_v (SDXL base UNet, 2.6 G),
+    wan21 (Wan 2.1 T2V 1.3B transformer blocks, 5-D latents [B,16,T,H,W]; ``layers`` of its 30, default all).
+    dtype: weights and inference dtype (default float32); device: where the weights are built (default: the
+    host's torch device). The weights are random: outputs are meaningless, costs are those of the real model.
+    overrides: entries replacing the architecture's (e.g. a narrow Wan for a quick test); then it is not full size.
+    """
+    mm = import_host()
+    import torch
+    import comfy.model_base as mb
+    import comfy.model_patcher
+    import comfy.supported_models as sm
+    if kind not in FULLSIZE_KINDS:
+        raise ValueError(f"unknown full-size model kind {kind!r}; one of {FULLSIZE_KINDS}")
+    dtype = torch.float32 if dtype is None else dtype
+    device = mm.get_torch_device() if device is None else torch.device(device)
+    family = kind.split("_")[0]
+    unet = dict({"sd15": _SD15_UNET, "sdxl": _SDXL_UNET, "wan21": _WAN21_UNET}[family])
+    if layers is not None and family == "wan21":
+        unet["num_layers"] = int(layers)
+    unet.update(overrides or {})
+    cfg = {"sd15": sm.SD15, "sdxl": sm.SDXL, "wan21": sm.WAN21_T2V}[family](unet)
+    cls = {"sd15": mb.BaseModel, "sdxl": mb.SDXL, "wan21": mb.WAN21}[family]
+    cfg.set_inference_dtype(dtype, None)
+    model_type = mb.ModelType.FLOW if kind == "wan21" else _model_type(kind)
+    with torch.device(device):
+        model = cls(cfg, model_type=model_type, device=device)
+    init_weights(model, seed)
+    model.eval()
+    return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
+                                            offload_device=mm.unet_offload_device())
+
+
+def wan21_conditioning(seed: int = 0, batch: int = 1, tokens: int = 512):
+    """CONDITIONING like the host's Wan text encoder (UMT5-XXL) gives: cond [B, tokens, 4096]."""
+    import torch
+    return [[torch.randn(batch, tokens, 4096, generator=_gen(seed)), {}]]
 
 
 def _gen(seed):
