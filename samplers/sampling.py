@@ -74,7 +74,7 @@ def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
         denoised = denoiser(x, sigmas[i] * ones).to(x.dtype)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i], "denoised": denoised})
-        x = x + _to_d(x, sigmas[i], denoised) * (sigmas[i + 1] - sigmas[i])
+        x = x + (sigmas[i + 1] / sigmas[i] - 1) * (x - denoised)  # _to_d·(σ_{i+1} − σ_i), no overflow at tiny σ
     return x
 
 
@@ -111,12 +111,14 @@ def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor,
             eps = noise_sampler(sigmas[i], sigmas[i] * (1 + gamma))
             x = x + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps
         denoised = denoiser(x, sigma_hat * ones).to(x.dtype)
-        d = _to_d(x, sigma_hat, denoised)  # line 7: evaluate dx/dσ at σ̂
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i] * (1 + gamma), "denoised": denoised})
-        x_next = x + (sigma_next - sigma_hat) * d  # line 8: Euler step from σ̂ to σ_{i+1}
+        # lines 7–8: Euler step from σ̂ to σ_{i+1} along dx/dσ at σ̂, as (σ_{i+1}/σ̂ − 1)·(x − D): the slope itself
+        # overflows at a tiny σ̂, the step does not
+        x_next = x + (sigma_next / sigma_hat - 1) * (x - denoised)
         if sigma_next > 0:  # lines 9–11: 2nd-order correction (skipped on the step to σ = 0)
             d_next = _to_d(x_next, sigma_next, denoiser(x_next, sigma_next * ones).to(x.dtype))
+            d = _to_d(x, sigma_hat, denoised)
             x_next = x + (sigma_next - sigma_hat) * (d + d_next) / 2
         x = x_next
     return x

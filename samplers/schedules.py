@@ -17,17 +17,21 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """EDM eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)·(σmin^(1/ρ) − σmax^(1/ρ)))^ρ for i < N, then σ_N = 0.
 
-    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max; rho > 0.
-    Returns [N+1] in `dtype` (computed in float64).
+    steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max, both normal numbers of `dtype`; rho > 0.
+    Returns [N+1] in `dtype`, computed in float64 as σmax·(1 + i/(N−1)·((σmin/σmax)^(1/ρ) − 1))^ρ, the same formula
+    divided through by σmax^(1/ρ), which overflows for small ρ; every σ_i < σ_N lies in [σmin, σmax].
     """
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     _require(math.isfinite(rho) and rho > 0, f"rho must be a finite number > 0, got {rho!r}")
-    _require(math.isfinite(sigma_min) and sigma_min > 0, f"sigma_min must be a finite number > 0, got {sigma_min!r}")
-    _require(math.isfinite(sigma_max) and sigma_max > sigma_min,
-             f"sigma_max must be finite and above sigma_min ({sigma_min!r}), got {sigma_max!r}")
+    limits = torch.finfo(dtype)
+    _require(math.isfinite(sigma_min) and limits.tiny <= sigma_min,
+             f"sigma_min must be a finite number ≥ {limits.tiny:.3g} (the smallest normal {dtype}), got {sigma_min!r}")
+    _require(math.isfinite(sigma_max) and sigma_min < sigma_max <= limits.max,
+             f"sigma_max must be above sigma_min ({sigma_min!r}) and at most {limits.max:.3g} (the largest {dtype}), "
+             f"got {sigma_max!r}")
     ramp = torch.linspace(0, 1, steps, dtype=torch.float64) if steps > 1 else torch.zeros(1, dtype=torch.float64)
-    max_inv_rho, min_inv_rho = sigma_max ** (1 / rho), sigma_min ** (1 / rho)
-    sigmas = (max_inv_rho + ramp * (min_inv_rho - max_inv_rho)) ** rho
+    ratio = (sigma_min / sigma_max) ** (1 / rho)  # in (0, 1); may underflow to 0 for small ρ, which is harmless
+    sigmas = (sigma_max * (1 + ramp * (ratio - 1)) ** rho).clamp(sigma_min, sigma_max)
     sigmas[0] = sigma_max  # exact ends, free of pow rounding
     if steps > 1:
         sigmas[-1] = sigma_min
@@ -43,12 +47,12 @@ def denoise_total_steps(steps: int, denoise: float) -> int:
     denoise = 1), the host KSamplers' rule (ComfyUI, A1111 img2img). denoise ∈ (0, 1]; at most MAX_SCHEDULE_STEPS."""
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     _require(math.isfinite(denoise) and 0 < denoise <= 1, f"denoise must be in (0, 1], got {denoise!r}")
-    total = steps if denoise >= 1 else math.floor(steps / denoise)
+    total = steps if denoise >= 1 else steps / denoise  # a float: may be inf for a subnormal denoise
     _require(total <= MAX_SCHEDULE_STEPS,
-             f"denoise {denoise!r} with {steps} steps needs a schedule of {total} steps, more than "
+             f"denoise {denoise!r} with {steps} steps needs a schedule of {total:.4g} steps, more than "
              f"{MAX_SCHEDULE_STEPS}; "
              f"raise denoise to at least {steps / MAX_SCHEDULE_STEPS:.2g} or use fewer steps")
-    return total
+    return math.floor(total)
 
 
 def denoise_sigmas(sigmas_of: Callable[[int], torch.Tensor], steps: int, denoise: float) -> torch.Tensor:

@@ -254,3 +254,16 @@ def test_seed_scheme_per_sample_and_per_call():
     assert torch.equal(S.seeded_normal([9], (2, 3))[0], rows[1])
     assert torch.equal(rows[0], torch.randn(2, 3, generator=torch.Generator().manual_seed(5)))
     assert S.seeded_normal([5], (2,), dtype=torch.float16).dtype == torch.float16
+
+
+def test_the_euler_step_does_not_overflow_at_a_tiny_sigma():
+    """dx/dσ = (x − D)/σ overflows float32 at σ = 1e-39 with x − D = 1; the step (σ_next/σ − 1)·(x − D) does not."""
+    x = torch.ones(2, 3)
+
+    def offset(x, sigma):
+        return x - 1
+
+    tiny = torch.tensor([1e-39, 0.0])
+    for out in (S.sample_euler(offset, x, tiny), S.sample_heun_churn(offset, x, tiny)):
+        torch.testing.assert_close(out, torch.zeros_like(x))
+    torch.testing.assert_close(S.sample_euler(offset, x, torch.tensor([1.0, 1e-39, 0.0])), torch.full_like(x, -1.0))

@@ -26,6 +26,22 @@ def test_karras_sigmas_follow_eq5():
         assert (sigmas[1:] < sigmas[:-1]).all()
 
 
+@pytest.mark.parametrize("sigma_min, sigma_max, rho", [
+    (0.001, 5000.0, 0.01), (0.001, 5000.0, 100.0), (1e-30, 1e38, 0.01), (1e-30, 1e38, 100.0),
+    (1.0, 1.0 + 1e-9, 100.0), (float(torch.finfo(torch.float32).tiny), 1e-37, 7.0),
+])
+def test_karras_sigmas_stay_finite_and_ordered_at_the_limits(sigma_min, sigma_max, rho):
+    """σmax^(1/ρ) overflows float64 at ρ = 0.01 and σmax = 5000: eq. 5 divided through by it stays in [σmin, σmax]."""
+    sigmas = S.karras_sigmas(200, sigma_min, sigma_max, rho)
+    assert torch.isfinite(sigmas).all() and (sigmas[1:] <= sigmas[:-1]).all()
+    assert sigmas[0] == torch.tensor(sigma_max) and sigmas[-2] == torch.tensor(sigma_min) and sigmas[-1] == 0
+    assert (sigmas[:-1] >= torch.tensor(sigma_min)).all()
+    i = torch.arange(200, dtype=torch.float64)
+    if rho == 100.0 and sigma_max < 1e4:  # where eq. 5 itself is computable in float64, the same numbers
+        eq5 = (sigma_max ** (1 / rho) + i / 199 * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
+        torch.testing.assert_close(sigmas[:-1].double(), eq5, rtol=1e-6, atol=0)
+
+
 def test_larger_rho_spends_more_steps_at_low_noise():
     low = [(S.karras_sigmas(20, 0.03, 14.6, rho)[:-1] < 1.0).sum().item() for rho in (1.0, 3.0, 7.0)]
     assert low[0] < low[1] < low[2]
@@ -38,6 +54,7 @@ def test_larger_rho_spends_more_steps_at_low_noise():
     ((10, float("inf"), 10.0, 7.0), "sigma_min"), ((10, 0.1, 10.0, float("inf")), "rho"),
     ((10, 0.1, float("inf"), 7.0), "sigma_max"),
     ((10, 5.0, 1.0, 7.0), "sigma_max"),
+    ((10, 1e-40, 10.0, 7.0), "sigma_min"), ((10, 0.1, 1e39, 7.0), "sigma_max"),  # not normal float32 numbers
 ])
 def test_karras_sigmas_refuse_bad_input(args, name):
     with pytest.raises(ValueError, match=name):
@@ -151,6 +168,6 @@ def test_denoise_takes_the_tail_of_a_longer_schedule_and_is_bounded():
     assert torch.equal(S.denoise_sigmas(full, 4, 0.5), full(8)[-5:])
     assert S.denoise_total_steps(10, 0.33) == 30 and S.denoise_total_steps(7, 0.999) == 7
     assert S.denoise_total_steps(10, 10 / S.MAX_SCHEDULE_STEPS) == S.MAX_SCHEDULE_STEPS
-    for denoise in (0.0, -0.5, 1.5, float("nan"), float("inf"), 1e-300, 10 / S.MAX_SCHEDULE_STEPS * 0.999):
+    for denoise in (0.0, -0.5, 1.5, float("nan"), float("inf"), 1e-300, 5e-324, 10 / S.MAX_SCHEDULE_STEPS * 0.999):
         with pytest.raises(ValueError, match="denoise"):
             S.denoise_total_steps(10, denoise)
