@@ -22,11 +22,23 @@ import comfy.supported_models_base
 import torch
 
 from .. import samplers as S
+from ..nodes.host import check_inputs
 from .dataset import CLASSES, class_weights, make_dataset
 
 DEMO = "model/sampling/sampler_lab/demo"
 SIGMA_KEY = "samplerlab_demo_sigma"
 PREDICTIONS = {"eps": comfy.model_base.ModelType.EPS, "v_prediction": comfy.model_base.ModelType.V_PREDICTION}
+#: Largest IMAGE the decode nodes make (values, i.e. 256 MiB in float32).
+MAX_IMAGE_VALUES = 2 ** 26
+
+
+def require_demo_latent(x: torch.Tensor, name: str) -> None:
+    """Refuse a latent the demo model cannot have made, saying which it takes."""
+    shape = tuple(make_dataset()[0].shape[1:])
+    if x.ndim != 4 or tuple(x.shape[1:]) != shape:
+        raise ValueError(f"input '{name}' has shape {tuple(x.shape)}; the demo model takes latents of "
+                         f"{'×'.join(map(str, shape))} (batch × {shape[0]} × {shape[1]} × {shape[2]}): make them with "
+                         f"an EmptyLatentImage of {8 * shape[1]}×{8 * shape[2]} pixels.")
 
 
 class DemoLatentFormat(comfy.latent_formats.LatentFormat):
@@ -87,6 +99,7 @@ class DemoDenoiser(torch.nn.Module):
         return out.reshape(x.shape).float()
 
     def forward(self, xc, t, context=None, control=None, transformer_options={}, **kwargs):
+        require_demo_latent(xc, "latent_image")
         sigma = transformer_options.get(SIGMA_KEY)
         if sigma is None:
             raise RuntimeError("SamplerLab demo model: exact σ missing (call it through the model's apply_model)")
@@ -187,10 +200,16 @@ class SamplerLabDemoDecode:
         }}
 
     def decode(self, samples, scale: int):
+        check_inputs(SamplerLabDemoDecode, scale=scale)
         x = samples["samples"]
-        if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"input 'samples' has shape {tuple(x.shape)}; the demo decode needs a 3-channel latent "
-                             f"from the demo model.")
+        require_demo_latent(x, "samples")
+        if not torch.isfinite(x).all():
+            raise ValueError("input 'samples' holds NaN or inf values; check the node that made the latent.")
+        if x.numel() * scale ** 2 > MAX_IMAGE_VALUES:
+            largest = int((MAX_IMAGE_VALUES / x.numel()) ** 0.5)
+            gib = x.numel() * scale ** 2 * 4 / 2 ** 30
+            raise ValueError(f"input 'scale' = {scale} makes an image of {gib:.2g} GiB "
+                             f"for {x.shape[0]} images; use a scale of at most {largest} (or fewer images).")
         img = ((x.float() + 1.0) / 2.0).clamp(0.0, 1.0)
         if scale > 1:
             img = torch.nn.functional.interpolate(img, scale_factor=scale, mode="nearest")
@@ -215,6 +234,7 @@ class SamplerLabDemoDataset:
         }}
 
     def images(self, class_name: str, count: int, scale: int):
+        check_inputs(SamplerLabDemoDataset, count=count, scale=scale)
         images, labels = make_dataset()
         if class_name != "unconditional":
             images = images[labels == CLASSES.index(class_name)]

@@ -10,6 +10,7 @@ from typing import Callable
 
 import torch
 
+import comfy.model_management
 import comfy.model_sampling
 
 #: Finite stand-in for the σ of a zero-terminal-SNR timestep (ᾱ_T = 0 means σ = ∞, which no sampler can
@@ -51,10 +52,48 @@ def skip_part(ms, sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return ms.calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
 
 
-def check_finite_latent(samples: torch.Tensor, name: str = "latent_image") -> None:
-    """Refuse a latent holding NaN or inf before sampling starts."""
+def finite_input(name: str, value, lo: float | None = None, hi: float | None = None):
+    """`value` if it is a finite number in [lo, hi], else a ValueError naming input `name` and the range it takes."""
+    span = f"from {lo:g} to {hi:g}" if lo is not None and hi is not None else \
+        f"≥ {lo:g}" if lo is not None else f"≤ {hi:g}" if hi is not None else "finite"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"input '{name}' = {value!r} is not a number; enter a number {span}.")
+    if not math.isfinite(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"input '{name}' = {value!r} is out of range; enter a number {span}.")
+    return value
+
+
+def check_inputs(node_cls, **values) -> None:
+    """`finite_input` on each INT/FLOAT input of a node, with the min/max its INPUT_TYPES advertises."""
+    spec = node_cls.INPUT_TYPES()
+    options = {**spec.get("required", {}), **spec.get("optional", {})}
+    for name, value in values.items():
+        kind, opts = options[name][0], (options[name][1:] or [{}])[0]
+        if kind in ("INT", "FLOAT"):
+            finite_input(name, value, opts.get("min"), opts.get("max"))
+
+
+#: Largest |value| a latent may hold: VAE latents are of order 1–10, and past this a model running in float16
+#: (largest value 65504) overflows on the first noise level.
+LATENT_LIMIT = 1e4
+
+
+def check_finite_latent(samples: torch.Tensor, name: str = "latent_image", limit: float | None = LATENT_LIMIT) -> None:
+    """Refuse a latent holding NaN, inf or values beyond ±limit before sampling starts."""
     if not torch.isfinite(samples).all():
         raise ValueError(f"input '{name}' holds NaN or inf values; re-encode the image or check the node that made it.")
+    if limit is not None and samples.numel() and samples.abs().max().item() > limit:
+        raise ValueError(f"input '{name}' holds values up to {samples.abs().max().item():.3g}, beyond ±{limit:g} "
+                         "(VAE latents are of order 1–10); re-encode the image or check the node that made it.")
+
+
+def check_finite_result(samples: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
+    """`samples` if finite, else an error that names the schedule: no NaN leaves a sampler silently."""
+    if not torch.isfinite(samples).all():
+        raise ValueError(f"sampling gave NaN or inf with input 'sigmas' from {sigmas[0].item():.4g} to "
+                         f"{sigmas[-1].item():.4g} over {len(sigmas) - 1} steps: the model or the steps overflowed "
+                         "float; use a σ range closer to the model's own (or check the model).")
+    return samples
 
 
 def normalised_time(ms, sigma: torch.Tensor) -> torch.Tensor:
@@ -75,5 +114,9 @@ def normalised_time(ms, sigma: torch.Tensor) -> torch.Tensor:
 
 
 def denoiser_of(model_k, extra_args: dict) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """The host's sampler-side model as D(x; σ) with σ a 1-D tensor of batch size."""
-    return lambda x, sigma: model_k(x, sigma, **extra_args)
+    """The host's sampler-side model as D(x; σ) with σ a 1-D tensor of batch size. Each call first honours the
+    host's interrupt (Cancel / POST /interrupt), so a cancelled run stops before its next model call."""
+    def denoiser(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        comfy.model_management.throw_exception_if_processing_interrupted()
+        return model_k(x, sigma, **extra_args)
+    return denoiser

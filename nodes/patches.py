@@ -7,7 +7,7 @@ import comfy.model_base
 import comfy.patcher_extension
 
 from .. import samplers as S
-from .host import normalised_time, skip_part
+from .host import check_inputs, normalised_time, skip_part
 
 PATCHES = "model/patch"
 SEEDS_KEY = "samplerlab_sample_seeds"
@@ -47,6 +47,7 @@ class SamplerLabCFGRescale:
         }}
 
     def patch(self, model, phi: float):
+        check_inputs(SamplerLabCFGRescale, phi=phi)
         m = model.clone()
         m.set_model_sampler_post_cfg_function(cfg_rescale_patch(phi))
         return (m,)
@@ -138,6 +139,7 @@ class SamplerLabCADS:
 
     def patch(self, model, noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool = True,
               apply_to_negative: bool = False, seed: int = 0):
+        check_inputs(SamplerLabCADS, noise_scale=noise_scale, tau1=tau1, tau2=tau2, psi=psi, seed=seed)
         if tau1 > tau2:
             raise ValueError(f"input 'tau1' ({tau1}) is above 'tau2' ({tau2}); CADS needs 0 ≤ tau1 ≤ tau2 ≤ 1.")
         targets = (0, 1) if apply_to_negative else (0,)

@@ -5,13 +5,14 @@ import inspect
 import math
 
 
+import comfy.model_management
 import comfy.sample
 import comfy.samplers
 import comfy.utils
 import latent_preview
 
 from .. import samplers as S
-from .host import check_finite_latent, denoiser_of, sigma_range
+from .host import check_finite_latent, check_finite_result, check_inputs, denoiser_of, sigma_range
 
 CHURN_INPUTS = {
     "s_churn": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1000.0, "step": 0.1, "round": False,
@@ -30,14 +31,17 @@ def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None
                                 s_churn=0.0, s_tmin=0.0, s_tmax=math.inf, s_noise=1.0):
     """A host sampler function: EDM Algorithm 2 with per-sample churn noise seeded by the run's seed."""
     extra_args = {} if extra_args is None else extra_args
-    check_finite_latent(x)  # x = noise scaled to σ0 + the input latent: NaN here comes from the latent
+    if getattr(model, "latent_image", None) is not None:  # the host's KSAMPLER keeps the input latent here
+        check_finite_latent(model.latent_image)
+    check_finite_latent(x, limit=None)  # x = noise scaled to σ0 + the input latent: NaN here comes from the latent
     seeds = S.sample_seeds(extra_args.get("seed"), getattr(model, "noise", None), x.shape[0])
-    return S.sample_heun_churn(denoiser_of(model, extra_args), x, sigmas, s_churn=s_churn, s_tmin=s_tmin,
-                               s_tmax=s_tmax, s_noise=s_noise, noise_sampler=S.per_sample_noise_sampler(x, seeds),
-                               callback=callback)
+    return check_finite_result(S.sample_heun_churn(
+        denoiser_of(model, extra_args), x, sigmas, s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise,
+        noise_sampler=S.per_sample_noise_sampler(x, seeds), callback=callback), sigmas)
 
 
 def heun_churn_sampler(s_churn: float, s_tmin: float, s_tmax: float, s_noise: float) -> comfy.samplers.KSAMPLER:
+    check_inputs(SamplerLabHeunChurn, s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise)
     if s_tmin > s_tmax:
         raise ValueError(f"input 's_tmin' ({s_tmin}) is above 's_tmax' ({s_tmax}); churn needs s_tmin ≤ s_tmax.")
     options = {"s_churn": s_churn, "s_tmin": s_tmin, "s_tmax": s_tmax, "s_noise": s_noise}
@@ -103,10 +107,13 @@ class SamplerLabKSampler:
         }
 
     def sample(self, model, seed, steps, cfg, positive, negative, latent_image, denoise, rho, s_churn, s_tmin, s_tmax, s_noise):
+        check_inputs(SamplerLabKSampler, seed=seed, steps=steps, cfg=cfg, denoise=denoise, rho=rho, s_churn=s_churn,
+                     s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise)
         latent = latent_image.copy()
         samples = fix_empty_latent(model, latent)
         check_finite_latent(samples)
-        if denoise <= 0.0:
+        if denoise <= 0.0:  # as the host's KSampler: an empty schedule gives the latent after its channel fix
+            latent["samples"] = samples.to(comfy.model_management.intermediate_device())
             return (latent,)
         sigma_min, sigma_max = sigma_range(model)
         sigmas = S.denoise_sigmas(lambda n: S.karras_sigmas(n, sigma_min, sigma_max, rho), steps, denoise)

@@ -8,9 +8,12 @@ import torch
 import comfy.model_sampling
 
 from .. import samplers as S
-from .host import ZERO_SNR_ALPHA_CUMPROD, model_sampling, require_discrete, sigma_range
+from .host import ZERO_SNR_ALPHA_CUMPROD, check_inputs, model_sampling, require_discrete, sigma_range
 
 SCHEDULERS = "model/sampling/schedulers"
+#: Smallest σmin taken: a float32 latent of order 10 moves in steps of 1e-6, so smaller noise is not representable,
+#: and Heun's step down to it multiplies rounding errors by σmax/σmin.
+SIGMA_FLOOR = 1e-5
 
 
 class SamplerLabKarrasSigmas:
@@ -40,6 +43,10 @@ class SamplerLabKarrasSigmas:
         }
 
     def get_sigmas(self, steps: int, sigma_min: float, sigma_max: float, rho: float, model=None):
+        check_inputs(SamplerLabKarrasSigmas, steps=steps, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho)
+        if 0 < sigma_min < SIGMA_FLOOR:
+            raise ValueError(f"input 'sigma_min' = {sigma_min:g} is below {SIGMA_FLOOR:g}: noise that small is below a "
+                             f"float32 latent's resolution; enter at least {SIGMA_FLOOR:g} (or 0 for the model's own).")
         if model is not None:
             model_min, model_max = sigma_range(model)
             sigma_min = sigma_min or model_min
@@ -47,6 +54,9 @@ class SamplerLabKarrasSigmas:
         elif sigma_min == 0.0 or sigma_max == 0.0:
             raise ValueError("inputs 'sigma_min'/'sigma_max' are 0, which means 'the model's range', but no 'model' is "
                              "connected: connect a model or enter both values (SD1.x: sigma_min 0.0292, sigma_max 14.61).")
+        if sigma_min >= sigma_max:
+            raise ValueError(f"input 'sigma_min' ({sigma_min:g}) is not below 'sigma_max' ({sigma_max:g}); "
+                             "enter sigma_min < sigma_max.")
         return (S.karras_sigmas(steps, sigma_min, sigma_max, rho),)
 
 
@@ -71,6 +81,7 @@ class SamplerLabSpacingSigmas:
         }
 
     def get_sigmas(self, model, steps: int, spacing: str):
+        check_inputs(SamplerLabSpacingSigmas, steps=steps)
         table = require_discrete(model, "SamplerLabSpacingSigmas").float().cpu()
         if steps > len(table):
             raise ValueError(f"input 'steps' = {steps} is more than the model's {len(table)} discrete timesteps; use at most {len(table)}.")
