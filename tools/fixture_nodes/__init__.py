@@ -109,10 +109,68 @@ class SamplerLabTestImageStats:
         return _stats_ui(images, include_values)
 
 
+class SamplerLabTestSigmasStats:
+    """Output node: the same statistics for SIGMAS."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"sigmas": ("SIGMAS",)},
+                "optional": {"include_values": ("BOOLEAN", {"default": False})}}
+
+    RETURN_TYPES = ()
+    FUNCTION = "report"
+    OUTPUT_NODE = True
+    CATEGORY = CATEGORY
+
+    def report(self, sigmas, include_values=False):
+        return _stats_ui(sigmas, include_values)
+
+
+class SamplerLabTestNumber:
+    """A FLOAT and an INT from text ("nan", "-inf", "1e30", "18446744073709551616"): linked into a node's number
+    input, a value reaches the node unchecked, as from any other node's output (the host checks only widget values
+    against min/max). The INT is 0 where the text is not an integer."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"text": ("STRING", {"default": "0"})}}
+
+    RETURN_TYPES = ("FLOAT", "INT")
+    FUNCTION = "make"
+    CATEGORY = CATEGORY
+
+    def make(self, text):
+        return float(text), int(text) if text.strip().lstrip("+-").isdigit() else 0
+
+
+class SamplerLabTestLatent:
+    """A LATENT [batch, channels, size, size] filled with float(value) ("nan", "1e30", …)."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "value": ("STRING", {"default": "0"}),
+            "channels": ("INT", {"default": 4, "min": 1, "max": 64}),
+            "size": ("INT", {"default": 16, "min": 1, "max": 256}),
+            "batch": ("INT", {"default": 1, "min": 1, "max": 64}),
+        }}
+
+    RETURN_TYPES = ("LATENT",)
+    FUNCTION = "make"
+    CATEGORY = CATEGORY
+
+    def make(self, value, channels, size, batch):
+        import torch
+        return ({"samples": torch.full((batch, channels, size, size), float(value))},)
+
+
 NODE_CLASS_MAPPINGS = {
     "SamplerLabTestTinyCheckpoint": SamplerLabTestTinyCheckpoint,
     "SamplerLabTestConditioning": SamplerLabTestConditioning,
     "SamplerLabTestLatentStats": SamplerLabTestLatentStats,
     "SamplerLabTestImageStats": SamplerLabTestImageStats,
+    "SamplerLabTestSigmasStats": SamplerLabTestSigmasStats,
+    "SamplerLabTestNumber": SamplerLabTestNumber,
+    "SamplerLabTestLatent": SamplerLabTestLatent,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {k: k.replace("SamplerLabTest", "Test: ") for k in NODE_CLASS_MAPPINGS}
