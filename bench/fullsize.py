@@ -216,8 +216,9 @@ class Probe:
         counts = self.at_calls
         syncs = {}
         if self.syncs_total is not None and counts:
-            syncs = {"syncs_setup": counts[0], "syncs_loop": counts[-1] - counts[0], "syncs_tail": self.syncs_total - counts[-1],
-                     "syncs_per_call": (counts[-1] - counts[0]) / max(len(counts) - 1, 1), "syncs_total": self.syncs_total}
+            loop = counts[-1] - counts[0]
+            syncs = {"syncs_setup": counts[0], "syncs_loop": loop, "syncs_tail": self.syncs_total - counts[-1],
+                     "syncs_per_call": loop / max(len(counts) - 1, 1), "syncs_total": self.syncs_total}
         return {"wall_s": self.wall, "in_model_s": self.in_model if not self.dev.cuda else None,
                 "model_calls": self.calls, "peak_bytes": self.peak, **syncs}
 
@@ -242,9 +243,10 @@ def e2e_runners(pack, model, family: str, latent_shape: tuple[int, ...], steps: 
         return lambda: custom.SamplerCustom.execute(model, True, seed, cfg, positive, negative, sampler, sigmas, latent)
 
     return {
-        "ksampler": (lambda: nodes["SamplerLabKSampler"]().sample(model, seed, steps, cfg, positive, negative, latent, 1.0,
-                                                                  7.0, 0.0, 0.05, 50.0, 1.003),
-                     lambda: host.common_ksampler(model, seed, steps, cfg, "heun", "karras", positive, negative, latent)),
+        "ksampler": (lambda: nodes["SamplerLabKSampler"]().sample(model, seed, steps, cfg, positive, negative, latent,
+                                                                  1.0, 7.0, 0.0, 0.05, 50.0, 1.003),
+                     lambda: host.common_ksampler(model, seed, steps, cfg, "heun", "karras", positive, negative,
+                                                  latent)),
         "samplercustom": (custom_run(ours_sampler), custom_run(host_sampler)),
     }
 
@@ -374,8 +376,8 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
     costs = {}
     if unet_reps:
         with torch.no_grad():
-            costs["model"] = timed(dev, lambda: base.apply_model(x, t, transformer_options=options, **kwargs), unet_reps,
-                                   warmup=1 if dev.cuda else 0)
+            call = lambda: base.apply_model(x, t, transformer_options=options, **kwargs)  # noqa: E731
+            costs["model"] = timed(dev, call, unet_reps, warmup=1 if dev.cuda else 0)
 
     class NoModel:  # CADS hands the annealed conditioning to this executor: a no-op, so only CADS is timed
         class_obj = base
@@ -393,7 +395,8 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
     g = torch.Generator().manual_seed(1)
     positive = (torch.randn(batch, *latent_shape, generator=g)).to(dev.device, dtype)
     negative = (torch.randn(batch, *latent_shape, generator=g)).to(dev.device, dtype)
-    post_args = {"denoised": negative + 7.0 * (positive - negative), "cond_denoised": positive, "uncond_denoised": negative,
+    post_args = {"denoised": negative + 7.0 * (positive - negative), "cond_denoised": positive,
+                 "uncond_denoised": negative,
                  "sigma": t[:batch], "input": x[:batch], "model": base, "cond_scale": 7.0}
     (ours,) = nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0].model_options["sampler_post_cfg_function"]
     host_fn = host_advanced.RescaleCFG().patch(model, 0.7)
@@ -467,12 +470,12 @@ def report(meta: dict, results: dict) -> str:
     if meta.get("quick"):
         lines += ["- **--quick**: tiny models and latents; a smoke test of the pipeline, not figures to quote."]
     if meta.get("try_fix"):
-        lines += ["- **--try-fix**: CADS noise drawn with per-sample generators on the device (prototype, see the end)."]
+        lines += ["- **--try-fix**: CADS noise drawn with per-sample generators on the device (prototype)."]
     if meta.get("notes"):
         lines += [f"- {n}" for n in meta["notes"]]
     lines += ["", "## 1. End to end: ours against the host's heun (target: time and peak ratio ≤ 1.00)", "",
-              "| model | latent end to end | comparison | steps (model calls ours/host) | ours | host | time ratio | outside the model: ours / host "
-              "| peak ours | peak host | peak ratio | verdict |",
+              "| model | latent end to end | comparison | steps (model calls ours/host) | ours | host | time ratio "
+              "| outside the model: ours / host | peak ours | peak host | peak ratio | verdict |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     names = {"ksampler": "SamplerLabKSampler vs KSampler(heun, karras)",
              "samplercustom": "SamplerLabHeunChurn vs `heun` in SamplerCustom"}
@@ -482,7 +485,8 @@ def report(meta: dict, results: dict) -> str:
             peak = e.get("peak_ratio")
             ok = "met" if e["time_ratio"] <= 1.0 and (peak is None or peak <= 1.0) else "missed"
             size = "×".join(str(v) for v in r.get("e2e_latent", r["latent"]))
-            lines.append(f"| {r['label']} | {size} | {names[comp]} | {e['steps']} ({e['calls']['ours']}/{e['calls']['host']}) | "
+            calls = f"{e['calls']['ours']}/{e['calls']['host']}"
+            lines.append(f"| {r['label']} | {size} | {names[comp]} | {e['steps']} ({calls}) | "
                          f"{fmt_s(e['ours_s'])} | {fmt_s(e['host_s'])} | {e['time_ratio']:.3f} | {outside} | "
                          f"{fmt_b(e.get('peak_ours'))} | {fmt_b(e.get('peak_host'))} | "
                          f"{'—' if peak is None else f'{peak:.3f}'} | {ok} |")
@@ -492,8 +496,8 @@ def report(meta: dict, results: dict) -> str:
                "largest total of live tensor storages created during the run (weights excluded), tracked per op."),
               "", "## 2. Per model call: patches as a share of one model call (cond + uncond)", "",
               "Targets: CADS ≤ 1 %, CFG rescale ≤ 0.5 % (SD1.5 512 px and SDXL 1024 px).", "",
-              "| model | batch | one model call | CADS γ = 0 (full) | share | CADS γ = 1 | share | CFG rescale (ours) | share "
-              "| host RescaleCFG | share | verdict CADS / rescale |",
+              "| model | batch | one model call | CADS γ = 0 (full) | share | CADS γ = 1 | share "
+              "| CFG rescale (ours) | share | host RescaleCFG | share | verdict CADS / rescale |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for fam, r in results.items():
         for label, c in r.get("per_call", {}).items():
@@ -502,12 +506,14 @@ def report(meta: dict, results: dict) -> str:
             v = (f"{verdict(max(c['cads'], c['cads_idle']) / m * 100, 1.0)} / {verdict(c['rescale'] / m * 100, 0.5)}"
                  if m else "—")
             lines.append(f"| {label} | {c['batch']} | {fmt_s(m)} | {fmt_s(c['cads'])} | {share('cads')} | "
-                         f"{fmt_s(c['cads_idle'])} | {share('cads_idle')} | {fmt_s(c['rescale'])} | {share('rescale')} | "
+                         f"{fmt_s(c['cads_idle'])} | {share('cads_idle')} | "
+                         f"{fmt_s(c['rescale'])} | {share('rescale')} | "
                          f"{fmt_s(c['host_rescale'])} | {share('host_rescale')} | {v} |")
     lines += ["", f"## 3. Device→host synchronisations ({sync_note})", "",
               "Counted in one run each. Setup = before the first model forward (the first call's model wrappers "
-              "included); per model call = between the first and the last forward, over the calls between (Heun: 2 calls "
-              "a step); tail = after the last forward (once per run). Target: 0 added per step beyond the host's own.", "",
+              "included); per model call = between the first and the last forward, over the calls between "
+              "(Heun: 2 calls a step); tail = after the last forward (once per run). Target: 0 added per step "
+              "beyond the host's own.", "",
               "| model | run | model calls | setup | per model call | tail | added per model call vs host |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
 
@@ -515,12 +521,14 @@ def report(meta: dict, results: dict) -> str:
         if not rec.get("syncs_total") and rec.get("syncs_total") != 0:
             return None
         added = "—" if ref is None else f"{rec['syncs_per_call'] - ref['syncs_per_call']:+.2f}"
-        return (f"| {label} | {run} | {rec.get('model_calls', '')} | {rec['syncs_setup']} | {rec['syncs_per_call']:.2f} | "
+        return (f"| {label} | {run} | {rec.get('model_calls', '')} | {rec['syncs_setup']} | "
+                f"{rec['syncs_per_call']:.2f} | "
                 f"{rec['syncs_tail']} | {added} |")
 
     for fam, r in results.items():
         for comp, e in r.get("e2e", {}).items():
-            o, h = dict(e["syncs_ours"], model_calls=e["calls"]["ours"]), dict(e["syncs_host"], model_calls=e["calls"]["host"])
+            o = dict(e["syncs_ours"], model_calls=e["calls"]["ours"])
+            h = dict(e["syncs_host"], model_calls=e["calls"]["host"])
             for row in (sync_row(r["label"], "ours: " + names[comp].split(" vs ")[0], o, h),
                         sync_row(r["label"], "host: " + names[comp].split(" vs ")[1], h, None)):
                 if row:
@@ -535,13 +543,15 @@ def report(meta: dict, results: dict) -> str:
                     lines.append(row)
     lines += ["", "## 4. Scale: cost per model call against batch size and latent side", "",
               f"![log-log plot](fullsize_scale_{dev}.png)", "",
-              "| model shape | batch | latent | one model call | CADS γ = 0 | CADS γ = 1 | CFG rescale | CADS share | rescale share |",
+              "| model shape | batch | latent | one model call | CADS γ = 0 | CADS γ = 1 | CFG rescale | CADS share "
+              "| rescale share |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for fam, r in results.items():
         for row in r.get("scale", []):
             m = row.get("model")
             pct = lambda key: f"{row[key] / m * 100:.3g} %" if m else "—"  # noqa: E731
-            lines.append(f"| {fam} | {row['batch']} | {row['side']}×{row['side']} | {fmt_s(m)} | {fmt_s(row['cads'])} | "
+            lines.append(f"| {fam} | {row['batch']} | {row['side']}×{row['side']} | {fmt_s(m)} | "
+                         f"{fmt_s(row['cads'])} | "
                          f"{fmt_s(row['cads_idle'])} | {fmt_s(row['rescale'])} | {pct('cads')} | {pct('rescale')} |")
     lines += ["", "A '—' model call was not run at that size on this machine (see notes)."]
     return "\n".join(lines) + "\n"
@@ -557,7 +567,8 @@ def plot(results: dict, path: Path) -> bool:
     if not any(r.get("scale") for r in results.values()):
         return False
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    styles = {"model": ("one model call", "k"), "cads": ("CADS γ=0", "tab:red"), "cads_idle": ("CADS γ=1", "tab:orange"),
+    styles = {"model": ("one model call", "k"), "cads": ("CADS γ=0", "tab:red"),
+              "cads_idle": ("CADS γ=1", "tab:orange"),
               "rescale": ("CFG rescale", "tab:blue")}
     marks = {"sd15": "o-", "sdxl": "s--", "wan21": "^:"}
     for fam, r in results.items():
@@ -616,14 +627,18 @@ def main(argv=None) -> dict:
     parser.add_argument("--reps", type=int, default=None, help="paired end-to-end repetitions (default: 5 CUDA, 1 CPU)")
     parser.add_argument("--steps", type=int, default=None, help="Heun steps end to end (default: 4 CUDA, 2 CPU)")
     parser.add_argument("--models", default="sd15,sdxl,wan21", help="comma list of sd15, sdxl, wan21")
-    parser.add_argument("--e2e", default=None, help="models to run end to end (default: all on CUDA, sd15,wan21 on CPU)")
+    parser.add_argument("--e2e", default=None,
+                        help="models to run end to end (default: all on CUDA, sd15,wan21 on CPU)")
     parser.add_argument("--scale", default=None, help="models to scale (default: sd15,sdxl)")
     parser.add_argument("--scale-unet", default=None,
-                        help="batch×side points where the model call itself is timed for the scale table, e.g. 1x32,2x32 "
+                        help="batch×side points where the model call itself is timed for the scale table, "
+                             "e.g. 1x32,2x32 "
                              "(default CUDA: every point; CPU: 1x32,2x32,1x64)")
     parser.add_argument("--e2e-side", type=int, default=None,
-                        help="latent side end to end for the image models (default: the user's size on CUDA, 32 on CPU)")
-    parser.add_argument("--unet-reps", type=int, default=None, help="model calls timed per size (default 10 CUDA, 2 CPU)")
+                        help="latent side end to end for the image models "
+                             "(default: the user's size on CUDA, 32 on CPU)")
+    parser.add_argument("--unet-reps", type=int, default=None,
+                        help="model calls timed per size (default 10 CUDA, 2 CPU)")
     parser.add_argument("--merge", action="store_true", help="keep the other models' results already in the .json")
     parser.add_argument("--quick", action="store_true", help="tiny models: checks every path, figures mean nothing")
     parser.add_argument("--try-fix", action="store_true", help="prototype: CADS noise drawn on the device")
@@ -666,7 +681,8 @@ def main(argv=None) -> dict:
         print(f"   built in {time.perf_counter() - t0:.1f} s", flush=True)
         latent = spec["latent"]
         r = results[fam] = {"label": spec["label"], "latent": list(latent)}
-        # 2. per model call at the size users run (SD1.5 also as v-prediction: same weights, host's ModelSamplingDiscrete)
+        # 2. per model call at the size users run (SD1.5 also as v-prediction: same weights, through the host's
+        # ModelSamplingDiscrete)
         per_call = r["per_call"] = {}
         c = patch_costs(dev, pack, model, fam, 1, latent, dtype, patch_reps, unet_reps)
         per_call[f"{spec['label']}{', ε' if fam != 'wan21' else ', flow'}"] = {"batch": 1, **c}
@@ -728,8 +744,9 @@ def main(argv=None) -> dict:
         meta["notes"] = list(dict.fromkeys(old["meta"].get("notes", []) + notes))
     (out / f"{stem}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str))
     text = report(meta, results)
-    if plot(results, out / f"fullsize_scale_{device.type}{'_quick' if args.quick else ''}.png"):
-        text = text.replace(f"fullsize_scale_{device.type}.png", f"fullsize_scale_{device.type}{'_quick' if args.quick else ''}.png")
+    png = f"fullsize_scale_{device.type}{'_quick' if args.quick else ''}.png"
+    if plot(results, out / png):
+        text = text.replace(f"fullsize_scale_{device.type}.png", png)
     (out / f"{stem}.md").write_text(text)
     print(text)
     return {"meta": meta, "results": results}
