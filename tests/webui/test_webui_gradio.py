@@ -1,0 +1,73 @@
+"""The Sampler Lab accordion built with the real gradio that A1111 1.10.1 pins (3.41.2), by the adapter's own UI code:
+every component's kind, label, default, range, step (sliders and number boxes), precision, tooltip and elem_id against
+sampler_lab_webui/params.py, for txt2img and img2img.
+
+Optional: it needs the gradio venv (.host/venv-gradio, or SAMPLERLAB_GRADIO_PYTHON), which `make setup` does not
+build; set it up as tools/webui_screenshot.py's docstring says. Without it, the test skips. The accordion is built
+in that venv's fresh interpreter by `tools/webui_screenshot.py --dump` (the same code that renders the screenshot)
+and compared here.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from test_params_match_nodes import _adapter_params
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOL = os.path.join(REPO, "tools", "webui_screenshot.py")
+GRADIO_PYTHON = os.environ.get("SAMPLERLAB_GRADIO_PYTHON") or \
+    os.path.join(REPO, ".host", "venv-gradio", "bin", "python")
+GRADIO_VERSION = "3.41.2"  # A1111 1.10.1's requirements_versions.txt
+
+
+@pytest.fixture(scope="module")
+def built():
+    if not os.path.exists(GRADIO_PYTHON):
+        where = GRADIO_PYTHON if os.environ.get("SAMPLERLAB_GRADIO_PYTHON") else ".host/venv-gradio"
+        pytest.skip(f"no gradio venv ({where}): optional, set it up as "
+                    "tools/webui_screenshot.py's docstring says to build the accordion with real gradio")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(GRADIO_ANALYTICS_ENABLED="False", PYTHONDONTWRITEBYTECODE="1")
+    done = subprocess.run([GRADIO_PYTHON, TOOL, "--dump"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, f"building the accordion with real gradio failed:\n{done.stderr[-6000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_gradio_is_the_version_a1111_pins(built):
+    assert built["gradio"] == GRADIO_VERSION
+
+
+@pytest.mark.parametrize("tab", ["txt2img", "img2img"])
+def test_every_component_matches_the_parameter_table(built, tab):
+    params = _adapter_params()
+    components = built["components"][tab]
+    assert [c.get("elem_id") for c in components] == [f"sampler_lab_{p.name}_{tab}" for p in params.PARAMS]
+    for config, p in zip(components, params.PARAMS):
+        where = f"{tab} {p.name} ({config['type']})"
+        assert config["label"] == p.label, where
+        assert config["value"] == p.default and type(config["value"]) is p.kind, where
+        assert config.get("info") == (p.tooltip or None), where
+        if p.kind is bool:
+            assert config["type"] == "checkbox", where
+            continue
+        assert config["type"] in ("slider", "number"), where
+        assert (config["minimum"], config["maximum"]) == (p.minimum, p.maximum), where
+        assert p.minimum <= config["value"] <= p.maximum, where
+        if config["type"] == "slider":
+            assert config["step"] == p.step, where
+        else:
+            assert config["precision"] == (0 if p.kind is int else None), where
+
+
+@pytest.mark.xfail(strict=True, reason="sampler_lab_webui/script.py builds gr.Number without step=, so gradio's "
+                   "default step 1 replaces the table's (S_churn 0.1, S_tmin / S_tmax 0.01); pass step=param.step "
+                   "and remove this mark")
+@pytest.mark.parametrize("tab", ["txt2img", "img2img"])
+def test_number_boxes_step_like_the_parameter_table(built, tab):
+    params = _adapter_params()
+    steps = {c["elem_id"]: c["step"] for c in built["components"][tab] if c["type"] == "number"}
+    assert steps == {f"sampler_lab_{p.name}_{tab}": p.step for p in params.PARAMS
+                     if p.kind is not bool and p.maximum - p.minimum > 100}
