@@ -26,7 +26,7 @@ def component(gr, param: Param, is_img2img: bool):
         return gr.Slider(label=param.label, minimum=param.minimum, maximum=param.maximum, step=param.step,
                          value=param.default, elem_id=elem_id, info=param.tooltip)
     return gr.Number(label=param.label, value=param.default, minimum=param.minimum, maximum=param.maximum,
-                     precision=0 if param.kind is int else None, elem_id=elem_id, info=param.tooltip)
+                     step=param.step, precision=0 if param.kind is int else None, elem_id=elem_id, info=param.tooltip)
 
 
 def build_ui(gr, is_img2img: bool) -> list:

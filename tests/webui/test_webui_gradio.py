@@ -62,9 +62,6 @@ def test_every_component_matches_the_parameter_table(built, tab):
             assert config["precision"] == (0 if p.kind is int else None), where
 
 
-@pytest.mark.xfail(strict=True, reason="sampler_lab_webui/script.py builds gr.Number without step=, so gradio's "
-                   "default step 1 replaces the table's (S_churn 0.1, S_tmin / S_tmax 0.01); pass step=param.step "
-                   "and remove this mark")
 @pytest.mark.parametrize("tab", ["txt2img", "img2img"])
 def test_number_boxes_step_like_the_parameter_table(built, tab):
     params = _adapter_params()
