@@ -62,15 +62,16 @@ export function sdSigmaRange() {
   return [t[0], t[t.length - 1]];
 }
 
-/** EDM eq. 5: N noise levels from σmax to σmin, then 0 (N+1 entries); the ends exact.
+/** EDM eq. 5: N noise levels from σmax to σmin, then 0 (N+1 entries); the ends exact. Computed as
+ *  σmax·(1 + i/(N−1)·((σmin/σmax)^(1/ρ) − 1))^ρ (eq. 5 divided through by σmax^(1/ρ): no overflow at small ρ).
  *  Python twin: samplers.karras_sigmas. */
 export function karrasSigmas(steps, sigmaMin, sigmaMax, rho) {
   const n = Math.max(1, Math.floor(steps));
-  const minInv = Math.pow(sigmaMin, 1 / rho), maxInv = Math.pow(sigmaMax, 1 / rho);
+  const ratio = Math.pow(sigmaMin / sigmaMax, 1 / rho);
   const out = new Array(n + 1);
   for (let i = 0; i < n; i++) {
     const ramp = n === 1 ? 0 : i / (n - 1);
-    out[i] = Math.pow(maxInv + ramp * (minInv - maxInv), rho);
+    out[i] = Math.min(sigmaMax, Math.max(sigmaMin, sigmaMax * Math.pow(1 + ramp * (ratio - 1), rho)));
   }
   out[0] = sigmaMax;
   if (n > 1) out[n - 1] = sigmaMin;
