@@ -13,12 +13,6 @@ import torch
 import comfy.model_management
 import comfy.model_sampling
 
-#: Finite stand-in for the σ of a zero-terminal-SNR timestep (ᾱ_T = 0 means σ = ∞, which no sampler can
-#: start from). ᾱ_T is raised to float32's machine epsilon, σ_T = sqrt((1 − ε)/ε) ≈ 2896: the leaked
-#: signal sqrt(ᾱ_T) ≈ 3.5e-4 is below what a float16 latent can hold next to unit noise.
-ZERO_SNR_ALPHA_CUMPROD = float(torch.finfo(torch.float32).eps)
-
-
 def model_sampling(model) -> torch.nn.Module:
     """The `model_sampling` object of a MODEL (ModelPatcher), patches included."""
     return model.get_model_object("model_sampling")

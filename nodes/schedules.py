@@ -8,7 +8,7 @@ import torch
 import comfy.model_sampling
 
 from .. import samplers as S
-from .host import ZERO_SNR_ALPHA_CUMPROD, check_inputs, model_sampling, require_discrete, sigma_range
+from .host import check_inputs, model_sampling, require_discrete, sigma_range
 
 SCHEDULERS = "model/sampling/schedulers"
 #: Smallest σmin taken: a float32 latent of order 10 moves in steps of 1e-6, so smaller noise is not representable,
@@ -92,7 +92,7 @@ class SamplerLabZeroTerminalSNR:
     DESCRIPTION = ("Rescales the model's discrete noise schedule to zero terminal SNR (Lin et al. 2023, Algorithm 1): sqrt(ᾱ) "
                    "shifted and scaled so the first timestep keeps its value and the last reaches 0. Only for v-prediction "
                    "(or x0) models: ε-prediction cannot denoise pure noise. σ at the last timestep is held finite "
-                   f"(ᾱ_T = {ZERO_SNR_ALPHA_CUMPROD:.3g}) so samplers can start there. Returns a patched copy; the input model is untouched.")
+                   f"(ᾱ_T = {S.ZERO_SNR_ALPHA_CUMPROD:.3g}) so samplers can start there. Returns a patched copy; the input model is untouched.")
     CATEGORY = "model/patch"
     SEARCH_ALIASES = ["zsnr", "zero snr", "zero terminal snr", "snr rescale", "v-prediction"]
     RETURN_TYPES = ("MODEL",)
@@ -111,9 +111,7 @@ class SamplerLabZeroTerminalSNR:
             raise ValueError("input 'model' predicts ε, which carries no information about the image at zero SNR (Lin et al. §3.2); "
                              "use a v-prediction model, or put a ModelSamplingDiscrete node set to v_prediction before this one "
                              "if the checkpoint is v-prediction.")
-        alphas_cumprod = 1.0 / (1.0 + table.double().cpu() ** 2)
-        rescaled = S.alphas_cumprod(S.rescale_zero_terminal_snr(S.betas_from_alphas_cumprod(alphas_cumprod)))
-        rescaled = rescaled.clamp(min=ZERO_SNR_ALPHA_CUMPROD)
+        rescaled = S.zero_terminal_snr_alphas_cumprod(1.0 / (1.0 + table.double().cpu() ** 2))  # ᾱ = 1/(1 + σ²)
         patched = copy.deepcopy(ms)
         patched.set_sigmas(S.sigmas_from_alphas_cumprod(rescaled).float().to(table.device))
         m = model.clone()

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import torch
 
 from . import core
-from .params import ZERO_SNR_ALPHA_CUMPROD, Settings
+from .params import Settings
 
 log = logging.getLogger("sampler_lab")
 
@@ -410,12 +410,6 @@ def is_v_model(sd_model) -> bool:
     return getattr(sd_model, "parameterization", "eps") == "v"
 
 
-def ztsnr_alphas_cumprod(alphas_cumprod: torch.Tensor) -> torch.Tensor:
-    """The core's Algorithm 1 on an ᾱ table, the last ᾱ held at ZERO_SNR_ALPHA_CUMPROD (finite σ_T)."""
-    betas = core.betas_from_alphas_cumprod(alphas_cumprod.double().cpu())
-    return core.alphas_cumprod(core.rescale_zero_terminal_snr(betas)).clamp(min=ZERO_SNR_ALPHA_CUMPROD)
-
-
 def host_ztsnr_on() -> bool:
     from modules import shared
     return getattr(shared.opts, "sd_noise_schedule", "Default") == "Zero Terminal SNR"
@@ -428,14 +422,15 @@ def patch_ztsnr(p, run: Run) -> None:
     if is_forge():
         predictor = p.sd_model.forge_objects.unet.model.predictor
         original = predictor.sigmas
-        table = 1.0 / (1.0 + original.double().cpu() ** 2)
-        predictor.set_sigmas(core.sigmas_from_alphas_cumprod(ztsnr_alphas_cumprod(table)).float().to(original.device))
+        rescaled = core.zero_terminal_snr_alphas_cumprod(1.0 / (1.0 + original.double().cpu() ** 2))  # ᾱ = 1/(1 + σ²)
+        predictor.set_sigmas(core.sigmas_from_alphas_cumprod(rescaled).float().to(original.device))
         run.restore.append(lambda: predictor.set_sigmas(original))
         return
     sd_model = p.sd_model
     original = sd_model.alphas_cumprod
     base = getattr(sd_model, "alphas_cumprod_original", None)
-    rescaled = ztsnr_alphas_cumprod(base if base is not None else original).to(original.device, original.dtype)
+    rescaled = core.zero_terminal_snr_alphas_cumprod((base if base is not None else original).cpu())
+    rescaled = rescaled.to(original.device, original.dtype)
     sd_model.alphas_cumprod = rescaled
     run.restore.append(lambda: setattr(sd_model, "alphas_cumprod", original))
     sampler = getattr(p, "sampler", None)

@@ -9,10 +9,6 @@ from typing import Any, Mapping
 
 from . import core
 
-#: Finite stand-in for ᾱ_T = 0 (σ = ∞, where no sampler can start): float32's machine epsilon, σ_T ≈ 2896,
-#: the value of the ComfyUI ZTSNR node (nodes/host.py ZERO_SNR_ALPHA_CUMPROD; a test checks they agree).
-ZERO_SNR_ALPHA_CUMPROD = 1.1920928955078125e-07
-
 SPACINGS = ("trailing", "linspace", "leading")
 
 

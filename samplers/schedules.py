@@ -108,6 +108,19 @@ def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
     return betas_from_alphas_cumprod(sqrt_ab ** 2)
 
 
+#: Finite stand-in for ᾱ_T = 0 in a zero-terminal-SNR table (σ_T = ∞ is no place to start a sampler): float32's
+#: machine epsilon, σ_T = sqrt((1 − ε)/ε) ≈ 2896; the leaked signal sqrt(ᾱ_T) ≈ 3.5e-4 is below what a float16 latent
+#: can hold next to unit noise.
+ZERO_SNR_ALPHA_CUMPROD = float(torch.finfo(torch.float32).eps)
+
+
+def zero_terminal_snr_alphas_cumprod(table: torch.Tensor) -> torch.Tensor:
+    """A model's ᾱ table (index = timestep) rescaled by Algorithm 1 (`rescale_zero_terminal_snr`), its last entry
+    held at ZERO_SNR_ALPHA_CUMPROD so that σ_T is finite. float64."""
+    rescaled = alphas_cumprod(rescale_zero_terminal_snr(betas_from_alphas_cumprod(table.double())))
+    return rescaled.clamp(min=ZERO_SNR_ALPHA_CUMPROD)
+
+
 def _round_half_even(numerator: int, denominator: int) -> int:
     """numerator/denominator (denominator > 0) rounded to the nearest integer, ties to even, in exact integers."""
     q, r = divmod(numerator, denominator)

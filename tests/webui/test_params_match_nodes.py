@@ -50,9 +50,3 @@ def test_parameter_equals_the_node_input(host, param, node, name):
 def test_every_node_parameter_is_in_the_accordion():
     params = _adapter_params()
     assert {p for p, _, _ in PAIRS} | {"rescale_enabled", "cads_enabled", "ztsnr_enabled"} == set(params.PARAM_BY_NAME)
-
-
-def test_zero_snr_alpha_equals_the_node(host):
-    host.import_pack()
-    from comfyui_sampler_lab.nodes.host import ZERO_SNR_ALPHA_CUMPROD
-    assert _adapter_params().ZERO_SNR_ALPHA_CUMPROD == ZERO_SNR_ALPHA_CUMPROD

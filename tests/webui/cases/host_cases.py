@@ -336,7 +336,7 @@ def test_ztsnr_patches_the_table_for_the_run_and_restores_it():
     patched = _table(model, p.sampler).clone()
     sigmas = p.sampler.get_sigmas(p, STEPS)
     host.end(p)
-    expected_top = ((1 - params.ZERO_SNR_ALPHA_CUMPROD) / params.ZERO_SNR_ALPHA_CUMPROD) ** 0.5
+    expected_top = ((1 - core.ZERO_SNR_ALPHA_CUMPROD) / core.ZERO_SNR_ALPHA_CUMPROD) ** 0.5
     assert float(patched[-1]) == pytest.approx(expected_top, rel=1e-4)
     assert float(sigmas[0]) == pytest.approx(expected_top, rel=1e-4)
     assert float(patched[0]) == pytest.approx(float(before[0]), rel=1e-4)  # Algorithm 1 keeps ᾱ_1
