@@ -5,6 +5,7 @@ hands plain tensors and callables to `samplers/`.
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Callable
 
@@ -28,10 +29,13 @@ def require_discrete(model, node: str) -> torch.Tensor:
     """The discrete σ table (index = timestep, ascending σ) of a MODEL, or a clear error naming `model`."""
     ms = model_sampling(model)
     table = getattr(ms, "sigmas", None)
-    if not isinstance(ms, (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow)) \
+    if not isinstance(ms,
+                      (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow)) \
             or table is None or table.ndim != 1:
-        raise ValueError(f"{node}: input 'model' has a continuous noise schedule ({type(ms).__name__}); this node needs a "
-                         "model trained on discrete timesteps (SD1.x, SD2.x, SDXL, or a flow model with discrete timesteps). "
+        raise ValueError(f"{node}: input 'model' has a continuous noise schedule ({type(ms).__name__}); this node "
+                         f"needs a "
+                         "model trained on discrete timesteps (SD1.x, SD2.x, SDXL, or a flow model with discrete "
+                         "timesteps). "
                          "Use SamplerLabKarrasSigmas for continuous models.")
     return table
 
@@ -88,6 +92,20 @@ def check_finite_result(samples: torch.Tensor, sigmas: torch.Tensor) -> torch.Te
                          f"{sigmas[-1].item():.4g} over {len(sigmas) - 1} steps: the model or the steps overflowed "
                          "float; use a σ range closer to the model's own (or check the model).")
     return samples
+
+
+_CPU_COPIES: dict[tuple, tuple[torch.nn.Module, torch.nn.Module]] = {}  # key → (original, CPU copy)
+
+
+def on_cpu(ms: torch.nn.Module) -> torch.nn.Module:
+    """A CPU copy of a model_sampling object, for per-call schedule arithmetic without device syncs. Copies are
+    kept per object and buffers (the host changes a schedule by registering new buffers, e.g. set_sigmas)."""
+    key = (id(ms), *(id(b) for b in ms.buffers()))
+    if key not in _CPU_COPIES or _CPU_COPIES[key][0] is not ms:
+        if len(_CPU_COPIES) >= 8:
+            _CPU_COPIES.clear()
+        _CPU_COPIES[key] = (ms, copy.deepcopy(ms).to("cpu"))
+    return _CPU_COPIES[key][1]
 
 
 def normalised_time(ms, sigma: torch.Tensor) -> torch.Tensor:

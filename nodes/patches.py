@@ -7,7 +7,7 @@ import comfy.model_base
 import comfy.patcher_extension
 
 from .. import samplers as S
-from .host import check_inputs, normalised_time, skip_part
+from .host import check_inputs, normalised_time, on_cpu, skip_part
 
 PATCHES = "model/patch"
 SEEDS_KEY = "samplerlab_sample_seeds"
@@ -30,9 +30,11 @@ def cfg_rescale_patch(phi: float):
 
 
 class SamplerLabCFGRescale:
-    DESCRIPTION = ("Classifier-free guidance rescale (Lin et al. 2023, Algorithm 2): after CFG, the guided prediction is scaled to the "
-                   "per-image std of the positive prediction and mixed back by φ, which stops over-exposure at high CFG. Works in the "
-                   "model's own output space (ε, v or flow), per image; chains after other CFG patches.")
+    DISPLAY_NAME = "CFG Rescale (Sampler Lab)"
+    DESCRIPTION = ("Classifier-free guidance rescale (Lin et al. 2023, Algorithm 2): after CFG, the guided prediction "
+                   "is scaled to the per-image std of the positive prediction and mixed back by φ, which stops "
+                   "over-exposure at high CFG. Works in the model's own output space (ε, v or flow), per image; chains "
+                   "after other CFG patches.")
     CATEGORY = PATCHES
     SEARCH_ALIASES = ["rescale cfg", "cfg rescale", "guidance rescale", "zero snr", "overexposure"]
     RETURN_TYPES = ("MODEL",)
@@ -43,7 +45,8 @@ class SamplerLabCFGRescale:
         return {"required": {
             "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
             "phi": ("FLOAT", {"default": 0.7, "min": 0.0, "max": 1.0, "step": 0.01,
-                              "tooltip": "φ: 0 = plain CFG, 1 = full std matching. Paper: 0.7 with CFG 7.5; 0.5–0.75 works well."}),
+                              "tooltip": "φ: 0 = plain CFG, 1 = full std matching. Paper: 0.7 with CFG 7.5; 0.5–0.75 "
+                                         "works well."}),
         }}
 
     def patch(self, model, phi: float):
@@ -53,14 +56,16 @@ class SamplerLabCFGRescale:
         return (m,)
 
 
-def _remember_sample_seeds(executor, noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs):
+def _remember_sample_seeds(executor, noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed,
+                           **kwargs):
     """OUTER_SAMPLE wrapper: per-sample seeds of this run, for the CADS noise of each model call."""
     options = executor.class_obj.model_options.setdefault("transformer_options", {})  # the run's own copy
     options[SEEDS_KEY] = S.sample_seeds(seed, noise, noise.shape[0])
     return executor(noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs)
 
 
-def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool, targets: tuple[int, ...], seed: int):
+def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool, targets: tuple[int, ...],
+                 seed: int):
     """APPLY_MODEL wrapper adding CADS noise to the conditioning of the chunks in `targets` (0 positive, 1 negative).
 
     Noise of sample k at a call of level σ: `samplers.call_seed(sample seed k XOR seed, σ, stream)`, stream 2·chunk
@@ -72,7 +77,9 @@ def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, resca
     def apply_model(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
         chunks = transformer_options.get("cond_or_uncond") or [0]
         batch = x.shape[0] // len(chunks)
-        gamma = S.cads_gamma(normalised_time(executor.class_obj.model_sampling, t), tau1, tau2)
+        sigma = t.tolist()  # the call's one device read: the noise seeds depend on σ; all else is decided on the CPU
+        times = normalised_time(on_cpu(executor.class_obj.model_sampling), torch.tensor(sigma))
+        gamma = S.cads_gamma(times, tau1, tau2)
         sample_seeds_ = transformer_options.get(SEEDS_KEY)
         if sample_seeds_ is None or len(sample_seeds_) != batch:  # called outside a sampler run: seeds by position
             sample_seeds_ = S.sample_seeds(None, None, batch)
@@ -84,7 +91,7 @@ def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, resca
             rows = slice(j * batch, (j + 1) * batch)
             if chunk not in targets or not bool((gamma[rows] < 1).any()):
                 continue
-            sigmas = t[rows].tolist()
+            sigmas = sigma[rows]
             if tokens:
                 c_crossattn = _anneal(c_crossattn, rows, gamma[rows], call_seeds(sample_seeds_, sigmas, 2 * chunk),
                                       noise_scale, psi, rescale)
@@ -103,14 +110,16 @@ def _anneal(y: torch.Tensor, rows: slice, gamma: torch.Tensor, seeds: list[int],
     part = y[rows, :width]
     noise = S.seeded_normal(seeds, part.shape[1:], dtype=y.dtype, device=y.device)
     out = y.clone()
-    out[rows, :width] = S.cads_noise(part, gamma.to(y.device), noise_scale, psi=psi, rescale=rescale, noise=noise)
+    out[rows, :width] = S.cads_noise(part, gamma, noise_scale, psi=psi, rescale=rescale, noise=noise)
     return out
 
 
 class SamplerLabCADS:
-    DESCRIPTION = ("Condition-Annealed Diffusion Sampler (Sadat et al. ICLR 2024): at each model call the conditioning becomes "
-                   "√γ(t)·y + s·√(1−γ(t))·n, γ = 0 at high noise (t ≥ τ2), 1 at low noise (t ≤ τ1), linear between; optionally "
-                   "rescaled to y's mean/std and mixed by ψ. Restores diversity at high CFG. Noise is fresh each step and seeded per image.")
+    DISPLAY_NAME = "CADS (Sampler Lab)"
+    DESCRIPTION = ("Condition-Annealed Diffusion Sampler (Sadat et al. ICLR 2024): at each model call the conditioning "
+                   "becomes √γ(t)·y + s·√(1−γ(t))·n, γ = 0 at high noise (t ≥ τ2), 1 at low noise (t ≤ τ1), linear "
+                   "between; optionally rescaled to y's mean/std and mixed by ψ. Restores diversity at high CFG. Noise "
+                   "is fresh each step and seeded per image.")
     CATEGORY = PATCHES
     SEARCH_ALIASES = ["cads", "condition annealing", "conditioning noise", "diversity"]
     RETURN_TYPES = ("MODEL",)
@@ -122,18 +131,30 @@ class SamplerLabCADS:
             "required": {
                 "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
                 "noise_scale": ("FLOAT", {"default": 0.25, "min": 0.0, "max": 10.0, "step": 0.005,
-                                          "tooltip": "s: std of the noise added to the conditioning where γ = 0 (paper: 0.025–0.25)."}),
+                                          "tooltip": "s: std of the noise added to the conditioning where γ = 0 "
+                                                     "(paper: 0.025–0.25)."}),
                 "tau1": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 1.0, "step": 0.01,
-                                   "tooltip": "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left clean (γ = 1)."}),
+                                   "tooltip": "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left "
+                                              "clean (γ = 1)."}),
                 "tau2": ("FLOAT", {"default": 0.9, "min": 0.0, "max": 1.0, "step": 0.01,
-                                   "tooltip": "τ2: above this t the conditioning is fully noised (γ = 0). Needs τ1 ≤ τ2."}),
+                                   "tooltip": "τ2: above this t the conditioning is fully noised (γ = 0). Needs τ1 ≤ "
+                                              "τ2."}),
                 "psi": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01, "advanced": True,
-                                  "tooltip": "ψ: mix of the rescaled (to y's mean/std) and unrescaled noisy conditioning; 1 = fully rescaled."}),
+                                  "tooltip": "ψ: mix of the rescaled (to y's mean/std) and unrescaled noisy "
+                                             "conditioning; 1 = fully rescaled."}),
             },
             "optional": {
-                "rescale": ("BOOLEAN", {"default": True, "advanced": True, "tooltip": "Rescale the noisy conditioning back to the original mean and std (then mixed by ψ)."}),
-                "apply_to_negative": ("BOOLEAN", {"default": False, "advanced": True, "tooltip": "Also anneal the negative conditioning (the paper anneals the positive)."}),
-                "seed": ("INT", {"default": 0, "min": 0, "max": 0xffffffffffffffff, "advanced": True, "tooltip": "Extra seed for the CADS noise, mixed with the sampler's seed."}),
+                "rescale": ("BOOLEAN", {"default": True, "advanced": True, "tooltip": "Rescale the noisy conditioning "
+                                                                                      "back to the original mean and "
+                                                                                      "std (then mixed by ψ)."}),
+                "apply_to_negative": ("BOOLEAN", {"default": False, "advanced": True, "tooltip": "Also anneal the "
+                                                                                                 "negative "
+                                                                                                 "conditioning (the "
+                                                                                                 "paper anneals the "
+                                                                                                 "positive)."}),
+                "seed": ("INT",
+                         {"default": 0, "min": 0, "max": 0xffffffffffffffff, "advanced": True,
+                          "tooltip": "Extra seed for the CADS noise, mixed with the sampler's seed."}),
             },
         }
 
@@ -144,7 +165,8 @@ class SamplerLabCADS:
             raise ValueError(f"input 'tau1' ({tau1}) is above 'tau2' ({tau2}); CADS needs 0 ≤ tau1 ≤ tau2 ≤ 1.")
         targets = (0, 1) if apply_to_negative else (0,)
         m = model.clone()
-        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.OUTER_SAMPLE, "samplerlab_cads", _remember_sample_seeds)
+        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.OUTER_SAMPLE, "samplerlab_cads",
+                               _remember_sample_seeds)
         m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.APPLY_MODEL, "samplerlab_cads",
                                cads_wrapper(noise_scale, tau1, tau2, psi, rescale, targets, seed & 0x7fffffffffffffff))
         return (m,)

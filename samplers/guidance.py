@@ -94,11 +94,13 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
         raise ValueError(f"psi must be in [0, 1], got {psi!r}")
     if y.ndim < 2:
         raise ValueError(f"y must be [B, ...] with at least 2 dims, got shape {tuple(y.shape)}")
-    gamma = _per_sample(torch.as_tensor(gamma, dtype=torch.float32, device=y.device), y)
+    gamma = torch.as_tensor(gamma, dtype=torch.float32).reshape(-1)  # checked where it is (a CPU γ: no device sync)
     if not bool(((gamma >= 0) & (gamma <= 1)).all()) or gamma.shape[0] not in (1, y.shape[0]):
         raise ValueError(f"gamma must be in [0, 1], a float or one value per sample ({y.shape[0]})")
     if bool((gamma == 1).all()):
         return y
+    all_noised = bool((gamma < 1).all())
+    gamma = _per_sample(gamma.to(y.device), y)
     if noise is None:
         if generator is None:
             raise ValueError("pass noise or a generator (cads_noise never draws from the global RNG)")
@@ -106,8 +108,8 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
     elif noise.shape != y.shape:
         raise ValueError(f"noise must have y's shape {tuple(y.shape)}, got {tuple(noise.shape)}")
     rows = gamma.reshape(-1, 1)  # per-sample factors against [B, features] views: the fast 2-D kernels
-    y32, noise = y.reshape(y.shape[0], -1).float(), noise.reshape(y.shape[0], -1).to(device=y.device,
-                                                                                     dtype=torch.float32)
+    y32 = y.reshape(y.shape[0], -1).float()
+    noise = noise.reshape(y.shape[0], -1).to(device=y.device, dtype=torch.float32)
     noised = torch.addcmul(y32 * rows.sqrt(), noise, noise_scale * (1 - rows).sqrt())
     if rescale:  # ψ·((ŷ − mean ŷ)·std y/std ŷ + mean y) + (1 − ψ)·ŷ, folded into one per-sample a·ŷ + b
         std_in, mean_in = _std_mean(y32)
@@ -115,4 +117,4 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
         ratio = std_in / torch.where(std_out > 0, std_out, 1)
         noised = torch.addcmul(psi * (mean_in - ratio * mean_out), noised, psi * ratio + (1 - psi))
     noised = noised.to(y.dtype).reshape(y.shape)
-    return noised if bool((gamma < 1).all()) else torch.where(gamma == 1, y, noised)
+    return noised if all_noised else torch.where(gamma == 1, y, noised)

@@ -47,8 +47,9 @@ def sample_custom(model, sampler, sigmas, latent, seed=3, cfg=5.0, positive=None
 
 def model_state(model):
     """What a node must not change on its input model."""
+    ms = model.get_model_object("model_sampling")
     return (repr(model.model_options), dict(model.object_patches), repr(model.wrappers),
-            model.get_model_object("model_sampling").sigmas.clone() if hasattr(model.get_model_object("model_sampling"), "sigmas") else None)
+            ms.sigmas.clone() if hasattr(ms, "sigmas") else None)
 
 
 def assert_state_equal(before, after):
@@ -167,7 +168,8 @@ def test_heun_churn_sampler_costs_2n_minus_1_calls_and_reports_progress(host, N,
     sigmas = S.karras_sigmas(6, 0.0292, 14.61, 7.0)
     steps_seen = []
     sampler = N["SamplerLabHeunChurn"].get_sampler(0.0, 0.05, 50.0, 1.0)[0]
-    out = sample_custom(model, sampler, sigmas, host.latent(1), callback=lambda i, x0, x, total: steps_seen.append((i, total)))
+    out = sample_custom(model, sampler, sigmas, host.latent(1), callback=lambda i, x0, x,
+                        total: steps_seen.append((i, total)))
     assert torch.isfinite(out).all()
     assert len(calls) == 2 * 6 - 1
     assert steps_seen == [(i, 6) for i in range(6)]
@@ -180,7 +182,8 @@ def test_heun_churn_same_seed_same_result_and_per_sample_noise(host, N, S):
     batch = sample_custom(model, churn, sigmas, host.latent(3), seed=11)
     again = sample_custom(model, churn, sigmas, host.latent(3), seed=11)
     assert torch.equal(batch, again)
-    plain = sample_custom(model, N["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(3), seed=11)
+    plain = sample_custom(model, N["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(3),
+                          seed=11)
     scale = batch.std().item()
     assert (batch - plain).abs().max().item() > 0.05 * scale  # churn does something
     for k in range(3):
@@ -200,7 +203,8 @@ def test_heun_churn_refuses_crossed_window_and_nan_latent(host, N, S):
 
 def ksampler(N, model, latent, seed=5, steps=4, denoise=1.0, rho=7.0, s_churn=10.0):
     from hostlib import sd15_conditioning
-    return N["SamplerLabKSampler"].sample(model, seed, steps, 5.0, sd15_conditioning(1), sd15_conditioning(2), latent, denoise,
+    return N["SamplerLabKSampler"].sample(model, seed, steps, 5.0, sd15_conditioning(1), sd15_conditioning(2), latent,
+                                          denoise,
                                           rho, s_churn, 0.0, 1e3, 1.0)[0]["samples"]
 
 
@@ -210,7 +214,8 @@ def test_ksampler_is_karras_plus_heun_churn_and_reproducible(host, N, S):
     assert torch.equal(out, ksampler(N, model, host.latent(2)))
     ms = model.get_model_object("model_sampling")
     sigmas = S.karras_sigmas(4, float(ms.sigma_min), float(ms.sigma_max), 7.0)
-    manual = sample_custom(model, N["SamplerLabHeunChurn"].get_sampler(10.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(2), seed=5)
+    manual = sample_custom(model, N["SamplerLabHeunChurn"].get_sampler(10.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(2),
+                           seed=5)
     assert torch.equal(out, manual)
     alone = ksampler(N, model, {"samples": torch.zeros(1, 4, 16, 16), "batch_index": [1]})
     torch.testing.assert_close(alone[0], out[1], rtol=1e-4, atol=1e-4 * out.std().item())
@@ -284,12 +289,12 @@ def test_cfg_rescale_works_in_the_model_prediction_space(host, N, S, kind):
 
 
 def test_cfg_rescale_phi_zero_is_plain_cfg_and_chains(host, N):
-    import comfy.samplers
     model = host.tiny_model("sd15_eps")
     from hostlib import ksample, sd15_conditioning
     pos, neg = sd15_conditioning(1), sd15_conditioning(2)
     plain = ksample(model, pos, neg, host.latent(2), seed=1, cfg=9.0)
-    assert torch.equal(ksample(N["SamplerLabCFGRescale"].patch(model, 0.0)[0], pos, neg, host.latent(2), seed=1, cfg=9.0), plain)
+    assert torch.equal(ksample(N["SamplerLabCFGRescale"].patch(model, 0.0)[0], pos, neg, host.latent(2), seed=1,
+                               cfg=9.0), plain)
     rescaled = ksample(N["SamplerLabCFGRescale"].patch(model, 1.0)[0], pos, neg, host.latent(2), seed=1, cfg=9.0)
     assert torch.isfinite(rescaled).all() and not torch.allclose(rescaled, plain)
     seen = []
@@ -307,7 +312,8 @@ def recorder(model):
     calls = []
 
     def record(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
-        calls.append({"sigma": t.clone(), "c": c_crossattn.clone(), "y": kwargs.get("y").clone() if kwargs.get("y") is not None else None,
+        calls.append({"sigma": t.clone(), "c": c_crossattn.clone(),
+                      "y": kwargs.get("y").clone() if kwargs.get("y") is not None else None,
                       "chunks": list(transformer_options["cond_or_uncond"])})
         return executor(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
 
@@ -358,7 +364,8 @@ def test_cads_noises_positive_tokens_and_pooled_only_at_high_noise(host, N, S):
             torch.testing.assert_close(c.mean(dim=(1, 2)), ref.mean(dim=(1, 2)), atol=1e-4, rtol=0)
             torch.testing.assert_close(c.std(dim=(1, 2)), ref.std(dim=(1, 2)), rtol=1e-4, atol=0)
     assert noised >= 2 and clean >= 2
-    deltas = [call["c"] - plain["c"] for call, plain in zip(calls, plain_calls) if not torch.equal(call["c"], plain["c"])]
+    deltas = [call["c"] - plain["c"] for call,
+              plain in zip(calls, plain_calls) if not torch.equal(call["c"], plain["c"])]
     assert not torch.allclose(deltas[0], deltas[1])  # fresh noise at each call
 
 
@@ -380,7 +387,8 @@ def test_cads_noise_is_per_sample_and_reproducible(host, N):
     batch_out, batch_calls, _, _ = cads_run(host, N, model, batch=3, seed=9)
     again, _, _, _ = cads_run(host, N, model, batch=3, seed=9)
     assert torch.equal(batch_out, again)
-    alone_out, alone_calls, _, _ = cads_run(host, N, model, latent={"samples": torch.zeros(1, 4, 16, 16), "batch_index": [2]}, seed=9)
+    alone_out, alone_calls, _, _ = cads_run(host, N, model,
+                                            latent={"samples": torch.zeros(1, 4, 16, 16), "batch_index": [2]}, seed=9)
     for call, single in zip(batch_calls, alone_calls):
         torch.testing.assert_close(single["c"][rows_of(single, 0)][0], call["c"][rows_of(call, 0)][2])
     torch.testing.assert_close(alone_out[0], batch_out[2], rtol=1e-4, atol=1e-4 * batch_out.std().item())
@@ -407,3 +415,16 @@ def test_ksampler_reports_progress_through_the_host_hook(host, N, monkeypatch):
     finally:
         comfy.utils.set_progress_bar_global_hook(previous)
     assert seen[-5:] == [(i, 5) for i in range(1, 6)]
+
+
+def test_model_sampling_on_cpu_follows_buffer_changes(host):
+    """CADS computes γ(t) on a CPU copy of model_sampling (no device sync per call); the copy follows the original."""
+    import importlib
+    on_cpu = importlib.import_module(host.import_pack().__name__ + ".nodes.host").on_cpu
+    ms = host.tiny_model("sd15_eps").get_model_object("model_sampling")
+    first = on_cpu(ms)
+    assert first is not ms and all(b.device.type == "cpu" for b in first.buffers())
+    assert torch.equal(first.sigmas, ms.sigmas) and on_cpu(ms) is first
+    ms = __import__("copy").deepcopy(ms)
+    ms.set_sigmas(ms.sigmas * 2)  # the host's way to change a schedule: new buffers, so a new copy
+    assert on_cpu(ms) is not first and torch.equal(on_cpu(ms).sigmas, ms.sigmas)
