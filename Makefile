@@ -6,10 +6,13 @@ STAMP := $(VENV)/.samplerlab-setup
 
 setup: $(STAMP)
 
-$(STAMP): tools/setup_host.sh requirements-dev.txt
+$(STAMP): tools/setup_host.sh tools/setup_webui_hosts.sh requirements-dev.txt
 	bash tools/setup_host.sh
 
+# Lint, the JS mirror against its goldens (Debian's nodejs), then the Python suite.
 test: setup
+	$(VENV)/bin/ruff check .
+	node --test tests/js
 	$(PY) -m pytest -q tests
 
 demo: setup
@@ -28,6 +31,8 @@ clean:
 # The browser tests against the newest comfyui-frontend-package on PyPI, served with --front-end-root, on the
 # development host or on COMFYUI_ROOT:               make test-frontend-latest [COMFYUI_ROOT=...]
 HOST_ROOT = $(abspath $(COMFYUI_ROOT))
+# Tests that never touch ComfyUI (the A1111/Forge hosts in their own venvs) run once, in `make test`.
+NOT_COMFYUI := --ignore=tests/webui/test_webui_hosts.py --ignore=tests/webui/test_webui_gradio.py
 HOST_VENV = .host/venv-$(notdir $(HOST_ROOT))
 HOST_0330 := .host/comfyui-0.33.0
 HOST_0330_TARBALL := ../shared/hosts/comfyui-0.33.0.tar.gz
@@ -38,7 +43,7 @@ FRONTEND_LATEST := .host/frontend-latest
 test-host:
 	@test -n "$(COMFYUI_ROOT)" || { echo "usage: make test-host COMFYUI_ROOT=<a ComfyUI checkout>" >&2; exit 2; }
 	bash tools/setup_test_host.sh "$(HOST_ROOT)" "$(HOST_VENV)"
-	SAMPLERLAB_COMFYUI_ROOT="$(HOST_ROOT)" $(HOST_VENV)/bin/python -m pytest -q tests
+	SAMPLERLAB_COMFYUI_ROOT="$(HOST_ROOT)" $(HOST_VENV)/bin/python -m pytest -q tests $(NOT_COMFYUI)
 
 host-0.33.0: $(HOST_0330)/main.py
 

@@ -1,9 +1,9 @@
 """Sampler Lab: sampler science for ComfyUI (EDM Karras σ with ρ, Heun/churn, zero terminal SNR, CFG rescale, CADS)."""
-from .demo.nodes import DEMO_DISPLAY_NAMES, DEMO_NODES
-from .nodes import NODE_CLASS_MAPPINGS as _NODES, NODE_DISPLAY_NAME_MAPPINGS as _NAMES
+from .demo.nodes import DEMO_NODES
+from .nodes import NODES
 
-NODE_CLASS_MAPPINGS = {**_NODES, **DEMO_NODES}
-NODE_DISPLAY_NAME_MAPPINGS = {**_NAMES, **DEMO_DISPLAY_NAMES}
+NODE_CLASS_MAPPINGS = {cls.__name__: cls for cls in NODES + DEMO_NODES}
+NODE_DISPLAY_NAME_MAPPINGS = {cls.__name__: cls.DISPLAY_NAME for cls in NODES + DEMO_NODES}
 
 WEB_DIRECTORY = "./js"
 

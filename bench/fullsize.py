@@ -474,8 +474,8 @@ def report(meta: dict, results: dict) -> str:
     if meta.get("notes"):
         lines += [f"- {n}" for n in meta["notes"]]
     lines += ["", "## 1. End to end: ours against the host's heun (target: time and peak ratio ≤ 1.00)", "",
-              "| model | latent end to end | comparison | steps (model calls ours/host) | ours | host | time ratio "
-              "| outside the model: ours / host | peak ours | peak host | peak ratio | verdict |",
+              "| model | latent end to end | comparison | steps (model calls ours/host) | ours | host | time ratio | "
+              "outside the model: ours / host | peak ours | peak host | peak ratio | verdict |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     names = {"ksampler": "SamplerLabKSampler vs KSampler(heun, karras)",
              "samplercustom": "SamplerLabHeunChurn vs `heun` in SamplerCustom"}
@@ -491,13 +491,13 @@ def report(meta: dict, results: dict) -> str:
                          f"{fmt_b(e.get('peak_ours'))} | {fmt_b(e.get('peak_host'))} | "
                          f"{'—' if peak is None else f'{peak:.3f}'} | {ok} |")
     lines += ["", "Outside the model = wall time minus time inside the diffusion model's forward (CPU only): what the "
-              "sampler, the CFG function and the host's plumbing cost. Peak: " +
+                  "sampler, the CFG function and the host's plumbing cost. Peak: " +
               ("`max_memory_allocated` above the memory allocated before the run." if dev == "cuda" else
                "largest total of live tensor storages created during the run (weights excluded), tracked per op."),
               "", "## 2. Per model call: patches as a share of one model call (cond + uncond)", "",
               "Targets: CADS ≤ 1 %, CFG rescale ≤ 0.5 % (SD1.5 512 px and SDXL 1024 px).", "",
-              "| model | batch | one model call | CADS γ = 0 (full) | share | CADS γ = 1 | share "
-              "| CFG rescale (ours) | share | host RescaleCFG | share | verdict CADS / rescale |",
+              "| model | batch | one model call | CADS γ = 0 (full) | share | CADS γ = 1 | share | CFG rescale (ours) "
+              "| share | host RescaleCFG | share | verdict CADS / rescale |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for fam, r in results.items():
         for label, c in r.get("per_call", {}).items():
@@ -511,9 +511,9 @@ def report(meta: dict, results: dict) -> str:
                          f"{fmt_s(c['host_rescale'])} | {share('host_rescale')} | {v} |")
     lines += ["", f"## 3. Device→host synchronisations ({sync_note})", "",
               "Counted in one run each. Setup = before the first model forward (the first call's model wrappers "
-              "included); per model call = between the first and the last forward, over the calls between "
-              "(Heun: 2 calls a step); tail = after the last forward (once per run). Target: 0 added per step "
-              "beyond the host's own.", "",
+              "included); per model call = between the first and the last forward, over the calls between (Heun: 2 "
+              "calls a step); tail = after the last forward (once per run). Target: 0 added per step beyond the host's "
+              "own.", "",
               "| model | run | model calls | setup | per model call | tail | added per model call vs host |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
 
@@ -543,8 +543,8 @@ def report(meta: dict, results: dict) -> str:
                     lines.append(row)
     lines += ["", "## 4. Scale: cost per model call against batch size and latent side", "",
               f"![log-log plot](fullsize_scale_{dev}.png)", "",
-              "| model shape | batch | latent | one model call | CADS γ = 0 | CADS γ = 1 | CFG rescale | CADS share "
-              "| rescale share |",
+              "| model shape | batch | latent | one model call | CADS γ = 0 | CADS γ = 1 | CFG rescale | CADS share | "
+              "rescale share |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for fam, r in results.items():
         for row in r.get("scale", []):
@@ -631,12 +631,11 @@ def main(argv=None) -> dict:
                         help="models to run end to end (default: all on CUDA, sd15,wan21 on CPU)")
     parser.add_argument("--scale", default=None, help="models to scale (default: sd15,sdxl)")
     parser.add_argument("--scale-unet", default=None,
-                        help="batch×side points where the model call itself is timed for the scale table, "
-                             "e.g. 1x32,2x32 "
-                             "(default CUDA: every point; CPU: 1x32,2x32,1x64)")
+                        help="batch×side points where the model call itself is timed for the scale table, e.g. "
+                             "1x32,2x32 (default CUDA: every point; CPU: 1x32,2x32,1x64)")
     parser.add_argument("--e2e-side", type=int, default=None,
-                        help="latent side end to end for the image models "
-                             "(default: the user's size on CUDA, 32 on CPU)")
+                        help="latent side end to end for the image models (default: the user's size on CUDA, 32 on "
+                             "CPU)")
     parser.add_argument("--unet-reps", type=int, default=None,
                         help="model calls timed per size (default 10 CUDA, 2 CPU)")
     parser.add_argument("--merge", action="store_true", help="keep the other models' results already in the .json")

@@ -81,7 +81,8 @@ def bench_heun(device: str, reps: int, sync) -> list[str]:
     rows = []
     for churn in (0.0, 10.0):
         ours = lambda: S.sample_heun_churn(denoiser, x, sigmas, s_churn=churn, s_tmin=0.05, s_tmax=50.0, s_noise=1.003)
-        host = lambda: host_sampling.sample_heun(denoiser, x, sigmas, disable=True, s_churn=churn, s_tmin=0.05, s_tmax=50.0, s_noise=1.003)
+        host = lambda: host_sampling.sample_heun(denoiser, x, sigmas, disable=True, s_churn=churn, s_tmin=0.05,
+                                                 s_tmax=50.0, s_noise=1.003)
         ours(), host()  # warm-up
         t_ours, t_host, ratio = paired(ours, host, reps, sync)
         peaks = []
@@ -89,8 +90,10 @@ def bench_heun(device: str, reps: int, sync) -> list[str]:
             with PeakTensorMemory() as mem:
                 fn()
             peaks.append(mem.peak)
-        rows.append(f"| Heun, S_churn={churn:g}, 1×4×128×128, 30 steps (59 NFE) | {t_ours * 1e3:.1f} ms | {t_host * 1e3:.1f} ms | "
-                    f"{ratio:.3f} | {peaks[0] / 2**20:.1f} MiB | {peaks[1] / 2**20:.1f} MiB | {peaks[0] / peaks[1]:.3f} |")
+        rows.append(f"| Heun, S_churn={churn:g}, 1×4×128×128, 30 steps (59 NFE) | {t_ours * 1e3:.1f} ms | "
+                    f"{t_host * 1e3:.1f} ms | "
+                    f"{ratio:.3f} | {peaks[0] / 2**20:.1f} MiB | {peaks[1] / 2**20:.1f} MiB | "
+                    f"{peaks[0] / peaks[1]:.3f} |")
     return rows
 
 
@@ -114,7 +117,8 @@ def patch_costs(nodes, model, size: int, reps: int) -> dict[str, float]:
     sigma = torch.full((4,), 14.0)  # t ≈ 1: CADS at full strength
     cond = {"c_crossattn": torch.randn(4, 77, 2048, generator=g), "y": torch.randn(4, 2816, generator=g)}
     options = {"cond_or_uncond": [0, 1]}
-    costs = {"model": median_time(lambda: base.apply_model(x, sigma, transformer_options=options, **cond), max(5, reps // 5))}
+    costs = {"model": median_time(lambda: base.apply_model(x, sigma, transformer_options=options, **cond),
+                                  max(5, reps // 5))}
 
     class NoModel:  # the executor CADS hands the annealed conditioning to: here a no-op, so only CADS is timed
         class_obj = base
@@ -123,16 +127,19 @@ def patch_costs(nodes, model, size: int, reps: int) -> dict[str, float]:
             return None
 
     (cads,) = nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0].wrappers["apply_model"]["samplerlab_cads"]
-    cads_at = lambda s: lambda: cads(NoModel(), x, torch.full((4,), s), None, cond["c_crossattn"], None, options, y=cond["y"])
+    cads_at = lambda s: lambda: cads(NoModel(), x, torch.full((4,), s), None, cond["c_crossattn"], None, options,
+                                     y=cond["y"])
     costs["cads"], costs["cads_idle"] = median_time(cads_at(14.0), reps), median_time(cads_at(0.5), reps)
 
     denoised = base.apply_model(x, sigma, transformer_options=options, **cond)
     positive, negative = denoised[:2], denoised[2:]
-    post_args = {"denoised": negative + 7.0 * (positive - negative), "cond_denoised": positive, "uncond_denoised": negative,
+    post_args = {"denoised": negative + 7.0 * (positive - negative), "cond_denoised": positive,
+                 "uncond_denoised": negative,
                  "sigma": sigma[:2], "input": x[:2], "model": base, "cond_scale": 7.0}
     (ours,) = nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0].model_options["sampler_post_cfg_function"]
     host = host_advanced.RescaleCFG().patch(model, 0.7)[0].model_options["sampler_cfg_function"]
-    host_args = {"cond": x[:2] - positive, "uncond": x[:2] - negative, "cond_scale": 7.0, "sigma": sigma[:2], "input": x[:2]}
+    host_args = {"cond": x[:2] - positive, "uncond": x[:2] - negative, "cond_scale": 7.0, "sigma": sigma[:2],
+                 "input": x[:2]}
     costs["rescale"] = median_time(lambda: ours(post_args), reps)
     costs["host_rescale"] = median_time(lambda: host(host_args), reps)
     return costs
@@ -149,7 +156,8 @@ def bench_patches(reps: int) -> list[str]:
         "rescale": "our CFG rescale post-CFG function (φ = 0.7, on top of plain CFG)",
         "host_rescale": "host RescaleCFG cfg function (φ = 0.7, replaces plain CFG)",
     }
-    rows = [f"| one model call (batch 4 = cond + uncond of 2; tokens 77×2048, y 2816) | {small['model'] * 1e3:.2f} ms | — | "
+    rows = [f"| one model call (batch 4 = cond + uncond of 2; tokens 77×2048, y 2816) | {small['model'] * 1e3:.2f} ms "
+            f"| — | "
             f"{large['model'] * 1e3:.1f} ms | — |"]
     for key, label in labels.items():
         rows.append(f"| {label} | {small[key] * 1e3:.3f} ms | {small[key] / small['model'] * 100:.2f}% | "

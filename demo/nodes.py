@@ -150,6 +150,7 @@ def class_conditioning(name: str) -> list:
 
 
 class SamplerLabDemoModel:
+    DISPLAY_NAME = "Demo Model (exact denoiser) (Sampler Lab)"
     DESCRIPTION = ("Weightless demo model: the exact posterior-mean denoiser of a generated data set of 320 RGB images "
                    "(16×16, "
                    f"classes {', '.join(CLASSES)}). The latent is the image itself (EmptyLatentImage 128×128 → 16×16). "
@@ -169,8 +170,9 @@ class SamplerLabDemoModel:
 
 
 class SamplerLabDemoClass:
-    DESCRIPTION = ("Conditioning for the demo model: one class of the data set, or 'unconditional' (the whole set) "
-                   "for the negative.")
+    DISPLAY_NAME = "Demo Class Conditioning (Sampler Lab)"
+    DESCRIPTION = ("Conditioning for the demo model: one class of the data set, or 'unconditional' (the whole set) for "
+                   "the negative.")
     CATEGORY = DEMO
     RETURN_TYPES = ("CONDITIONING",)
     FUNCTION = "encode"
@@ -186,6 +188,7 @@ class SamplerLabDemoClass:
 
 
 class SamplerLabDemoDecode:
+    DISPLAY_NAME = "Demo Decode (Sampler Lab)"
     DESCRIPTION = ("Demo model latent → IMAGE: the latent is the RGB image in [-1, 1]; upscaled with nearest neighbour "
                    "so pixels stay visible.")
     CATEGORY = DEMO
@@ -217,6 +220,7 @@ class SamplerLabDemoDecode:
 
 
 class SamplerLabDemoDataset:
+    DISPLAY_NAME = "Demo Data Set (Sampler Lab)"
     DESCRIPTION = ("The demo data set itself as an IMAGE batch (some images of one class, or of all), to compare "
                    "samples with.")
     CATEGORY = DEMO
@@ -242,11 +246,4 @@ class SamplerLabDemoDataset:
         return SamplerLabDemoDecode().decode({"samples": images[idx]}, scale)
 
 
-DEMO_NODES = {cls.__name__: cls for cls in (SamplerLabDemoModel, SamplerLabDemoClass, SamplerLabDemoDecode,
-                                            SamplerLabDemoDataset)}
-DEMO_DISPLAY_NAMES = {
-    "SamplerLabDemoModel": "Demo Model (exact denoiser) (Sampler Lab)",
-    "SamplerLabDemoClass": "Demo Class Conditioning (Sampler Lab)",
-    "SamplerLabDemoDecode": "Demo Decode (Sampler Lab)",
-    "SamplerLabDemoDataset": "Demo Data Set (Sampler Lab)",
-}
+DEMO_NODES = (SamplerLabDemoModel, SamplerLabDemoClass, SamplerLabDemoDecode, SamplerLabDemoDataset)

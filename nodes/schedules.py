@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 
-import torch
 
 import comfy.model_sampling
 
@@ -17,9 +16,10 @@ SIGMA_FLOOR = 1e-5
 
 
 class SamplerLabKarrasSigmas:
-    DESCRIPTION = ("Noise levels of Karras et al. 2022 (EDM), eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)(σmin^(1/ρ) − σmax^(1/ρ)))^ρ, "
-                   "then σ_N = 0. ρ = 7 is the paper's choice; larger ρ spends more steps at low noise. "
-                   "With a model connected, σmin/σmax at 0 mean the model's own range.")
+    DISPLAY_NAME = "Karras Sigmas ρ (Sampler Lab)"
+    DESCRIPTION = ("Noise levels of Karras et al. 2022 (EDM), eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)(σmin^(1/ρ) − "
+                   "σmax^(1/ρ)))^ρ, then σ_N = 0. ρ = 7 is the paper's choice; larger ρ spends more steps at low "
+                   "noise. With a model connected, σmin/σmax at 0 mean the model's own range.")
     CATEGORY = SCHEDULERS
     SEARCH_ALIASES = ["karras", "edm", "rho", "karras schedule", "sigmas"]
     RETURN_TYPES = ("SIGMAS",)
@@ -29,13 +29,18 @@ class SamplerLabKarrasSigmas:
     def INPUT_TYPES(cls):
         return {
             "required": {
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000, "tooltip": "Number of sampling steps N; the schedule has N+1 entries ending in 0."}),
+                "steps": ("INT", {"default": 20, "min": 1, "max": 10000, "tooltip": "Number of sampling steps N; the "
+                                                                                    "schedule has N+1 entries ending "
+                                                                                    "in 0."}),
                 "sigma_min": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 5000.0, "step": 0.001, "round": False,
-                                        "tooltip": "Lowest non-zero σ. 0 = the connected model's σmin (SD1.x: 0.0292)."}),
+                                        "tooltip": "Lowest non-zero σ. 0 = the connected model's σmin (SD1.x: "
+                                                   "0.0292)."}),
                 "sigma_max": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False,
-                                        "tooltip": "Highest σ, where sampling starts. 0 = the connected model's σmax (SD1.x: 14.61)."}),
+                                        "tooltip": "Highest σ, where sampling starts. 0 = the connected model's σmax "
+                                                   "(SD1.x: 14.61)."}),
                 "rho": ("FLOAT", {"default": 7.0, "min": 0.01, "max": 100.0, "step": 0.1, "round": False,
-                                  "tooltip": "ρ of EDM eq. 5 (paper: 7). 1 = uniform in σ; larger = denser steps near σmin."}),
+                                  "tooltip": "ρ of EDM eq. 5 (paper: 7). 1 = uniform in σ; larger = denser steps near "
+                                             "σmin."}),
             },
             "optional": {
                 "model": ("MODEL", {"tooltip": "Optional: supplies σmin/σmax where those inputs are 0."}),
@@ -53,7 +58,8 @@ class SamplerLabKarrasSigmas:
             sigma_max = sigma_max or model_max
         elif sigma_min == 0.0 or sigma_max == 0.0:
             raise ValueError("inputs 'sigma_min'/'sigma_max' are 0, which means 'the model's range', but no 'model' is "
-                             "connected: connect a model or enter both values (SD1.x: sigma_min 0.0292, sigma_max 14.61).")
+                             "connected: connect a model or enter both values (SD1.x: sigma_min 0.0292, sigma_max "
+                             "14.61).")
         if sigma_min >= sigma_max:
             raise ValueError(f"input 'sigma_min' ({sigma_min:g}) is not below 'sigma_max' ({sigma_max:g}); "
                              "enter sigma_min < sigma_max.")
@@ -61,8 +67,10 @@ class SamplerLabKarrasSigmas:
 
 
 class SamplerLabSpacingSigmas:
-    DESCRIPTION = ("σ at the timesteps that Lin et al. 2023 (Table 2) call leading, linspace or trailing, taken from the model's "
-                   "discrete schedule, then 0. Trailing always starts at the last timestep, as a zero-terminal-SNR model needs.")
+    DISPLAY_NAME = "Timestep Spacing Sigmas (Sampler Lab)"
+    DESCRIPTION = ("σ at the timesteps that Lin et al. 2023 (Table 2) call leading, linspace or trailing, taken from "
+                   "the model's discrete schedule, then 0. Trailing always starts at the last timestep, as a "
+                   "zero-terminal-SNR model needs.")
     CATEGORY = SCHEDULERS
     SEARCH_ALIASES = ["trailing", "leading", "linspace", "timestep spacing", "zero snr schedule"]
     RETURN_TYPES = ("SIGMAS",)
@@ -73,10 +81,13 @@ class SamplerLabSpacingSigmas:
         return {
             "required": {
                 "model": ("MODEL", {"tooltip": "A model with a discrete timestep schedule (SD1.x, SD2.x, SDXL…)."}),
-                "steps": ("INT", {"default": 10, "min": 1, "max": 10000, "tooltip": "Number of sampling steps S (at most the model's timesteps, usually 1000)."}),
+                "steps": ("INT", {"default": 10, "min": 1, "max": 10000, "tooltip": "Number of sampling steps S (at "
+                                                                                    "most the model's timesteps, "
+                                                                                    "usually 1000)."}),
                 "spacing": (["trailing", "linspace", "leading"], {"default": "trailing",
-                            "tooltip": "trailing: T−1, T−1−T/S, … (includes the last timestep; recommended). linspace: evenly from T−1 to 0. "
-                                       "leading: (S−1)·T/S … 0 (DDIM/PNDM default; skips the noisiest timesteps)."}),
+                            "tooltip": "trailing: T−1, T−1−T/S, … (includes the last timestep; recommended). linspace: "
+                                       "evenly from T−1 to 0. leading: (S−1)·T/S … 0 (DDIM/PNDM default; skips the "
+                                       "noisiest timesteps)."}),
             },
         }
 
@@ -84,15 +95,20 @@ class SamplerLabSpacingSigmas:
         check_inputs(SamplerLabSpacingSigmas, steps=steps)
         table = require_discrete(model, "SamplerLabSpacingSigmas").float().cpu()
         if steps > len(table):
-            raise ValueError(f"input 'steps' = {steps} is more than the model's {len(table)} discrete timesteps; use at most {len(table)}.")
+            raise ValueError(f"input 'steps' = {steps} is more than the model's {len(table)} discrete timesteps; use "
+                             f"at most {len(table)}.")
         return (S.sigmas_for_timesteps(table, S.spacing_timesteps(spacing, steps, len(table))),)
 
 
 class SamplerLabZeroTerminalSNR:
-    DESCRIPTION = ("Rescales the model's discrete noise schedule to zero terminal SNR (Lin et al. 2023, Algorithm 1): sqrt(ᾱ) "
-                   "shifted and scaled so the first timestep keeps its value and the last reaches 0. Only for v-prediction "
+    DISPLAY_NAME = "Zero Terminal SNR (Sampler Lab)"
+    DESCRIPTION = ("Rescales the model's discrete noise schedule to zero terminal SNR (Lin et al. 2023, Algorithm 1): "
+                   "sqrt(ᾱ) "
+                   "shifted and scaled so the first timestep keeps its value and the last reaches 0. Only for "
+                   "v-prediction "
                    "(or x0) models: ε-prediction cannot denoise pure noise. σ at the last timestep is held finite "
-                   f"(ᾱ_T = {S.ZERO_SNR_ALPHA_CUMPROD:.3g}) so samplers can start there. Returns a patched copy; the input model is untouched.")
+                   f"(ᾱ_T = {S.ZERO_SNR_ALPHA_CUMPROD:.3g}) so samplers can start there. Returns a patched copy; the "
+                   f"input model is untouched.")
     CATEGORY = "model/patch"
     SEARCH_ALIASES = ["zsnr", "zero snr", "zero terminal snr", "snr rescale", "v-prediction"]
     RETURN_TYPES = ("MODEL",)
@@ -100,17 +116,21 @@ class SamplerLabZeroTerminalSNR:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"model": ("MODEL", {"tooltip": "A v-prediction model with a discrete schedule, e.g. SD2.x-v or a zero-SNR fine-tune."})}}
+        return {"required": {"model": ("MODEL", {"tooltip": "A v-prediction model with a discrete schedule, e.g. "
+                                                            "SD2.x-v or a zero-SNR fine-tune."})}}
 
     def patch(self, model):
         ms = model_sampling(model)
         table = require_discrete(model, "SamplerLabZeroTerminalSNR")
         if not isinstance(ms, comfy.model_sampling.ModelSamplingDiscrete):
-            raise ValueError("input 'model' is a flow model, whose schedule already ends at pure noise; it needs no zero-terminal-SNR rescale.")
-        if isinstance(ms, comfy.model_sampling.EPS) and not isinstance(ms, (comfy.model_sampling.V_PREDICTION, comfy.model_sampling.X0)):
-            raise ValueError("input 'model' predicts ε, which carries no information about the image at zero SNR (Lin et al. §3.2); "
-                             "use a v-prediction model, or put a ModelSamplingDiscrete node set to v_prediction before this one "
-                             "if the checkpoint is v-prediction.")
+            raise ValueError("input 'model' is a flow model, whose schedule already ends at pure noise; it needs no "
+                             "zero-terminal-SNR rescale.")
+        if isinstance(ms, comfy.model_sampling.EPS) and not isinstance(ms,
+                                                                       (comfy.model_sampling.V_PREDICTION,
+                                                                        comfy.model_sampling.X0)):
+            raise ValueError("input 'model' predicts ε, which carries no information about the image at zero SNR (Lin "
+                             "et al. §3.2); use a v-prediction model, or put a ModelSamplingDiscrete node set to "
+                             "v_prediction before this one if the checkpoint is v-prediction.")
         rescaled = S.zero_terminal_snr_alphas_cumprod(1.0 / (1.0 + table.double().cpu() ** 2))  # ᾱ = 1/(1 + σ²)
         patched = copy.deepcopy(ms)
         patched.set_sigmas(S.sigmas_from_alphas_cumprod(rescaled).float().to(table.device))

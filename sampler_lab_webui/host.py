@@ -172,7 +172,8 @@ def register_schedulers() -> bool:
     for name, label in SCHEDULERS.items():
         if name in sd_schedulers.schedulers_map:
             continue
-        entry = sd_schedulers.Scheduler(name, label, schedule_function(name), need_inner_model=name != "samplerlab_karras")
+        entry = sd_schedulers.Scheduler(name, label, schedule_function(name),
+                                        need_inner_model=name != "samplerlab_karras")
         sd_schedulers.schedulers.append(entry)
         sd_schedulers.schedulers_map[name] = sd_schedulers.schedulers_map[label] = entry
     _clear_name_cache(sd_samplers)
@@ -186,7 +187,8 @@ def scheduler_override(p, name: str) -> Callable[[int], torch.Tensor]:
     def override(steps: int) -> torch.Tensor:
         wrap = p.sampler.model_wrap
         sigmas = wrap.sigmas
-        return function(n=steps, sigma_min=float(sigmas[0]), sigma_max=float(sigmas[-1]), inner_model=wrap, device="cpu")
+        return function(n=steps, sigma_min=float(sigmas[0]), sigma_max=float(sigmas[-1]), inner_model=wrap,
+                        device="cpu")
     return override
 
 
@@ -212,7 +214,8 @@ def _cond_images(denoiser, cond_rows: int, batch: int) -> list[tuple[int, int]]:
     if cond_rows == batch:
         return [(i, 0) for i in range(batch)]
     from modules import prompt_parser
-    conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"], denoiser.step)
+    conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"],
+                                                              denoiser.step)
     owner = {}
     for image, conds in enumerate(conds_list):
         for j, (row, _weight) in enumerate(conds):
@@ -295,7 +298,8 @@ def _copy_cond(cond: dict) -> dict:
 
 def _anneal(y: torch.Tensor, gamma: torch.Tensor, seeds: list[int], levels: list[float], streams: list[int],
             s: Settings, width: int | None) -> torch.Tensor:
-    """CADS on the first `width` features of each row (all if None); row k's noise from call_seed(seed_k, σ_k, stream_k)."""
+    """CADS on the first `width` features of each row (all if None); row k's noise from
+    call_seed(seed_k, σ_k, stream_k)."""
     part = y[:, :width]
     call_seeds = [core.call_seed(seed, level, stream) for seed, level, stream in zip(seeds, levels, streams)]
     noise = core.seeded_normal(call_seeds, part.shape[1:], dtype=y.dtype, device=y.device)
@@ -336,7 +340,8 @@ def rescale_on_cfg_denoised(params) -> None:
     if call is None:
         return
     from modules import prompt_parser
-    conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"], denoiser.step)
+    conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"],
+                                                              denoiser.step)
     call.positive = denoiser.combine_denoised(params.x, conds_list, params.x[-call.x.shape[0]:], 1.0)
 
 
@@ -440,7 +445,8 @@ def patch_ztsnr(p, run: Run) -> None:
         sigmas = core.sigmas_from_alphas_cumprod(rescaled.double().cpu()).to(old_sigmas.device, old_sigmas.dtype)
         wrap.register_buffer("sigmas", sigmas)
         wrap.register_buffer("log_sigmas", sigmas.log())
-        run.restore.append(lambda: (wrap.register_buffer("sigmas", old_sigmas), wrap.register_buffer("log_sigmas", old_log)))
+        run.restore.append(lambda: (wrap.register_buffer("sigmas", old_sigmas),
+                                    wrap.register_buffer("log_sigmas", old_log)))
     cfg = getattr(sampler, "model_wrap_cfg", None)
     if cfg is not None and isinstance(getattr(cfg, "alphas", None), torch.Tensor):
         old_alphas = cfg.alphas
@@ -451,11 +457,12 @@ def patch_ztsnr(p, run: Run) -> None:
 def check_ztsnr(p) -> None:
     """Before sampling: ZTSNR needs a v-prediction model (ε carries no image information at SNR 0, Lin et al. §3.2)."""
     if not is_v_model(p.sd_model):
-        raise ValueError("Sampler Lab: 'Zero terminal SNR' is on but the model predicts ε, which carries no information "
-                         "about the image at zero SNR (Lin et al. §3.2); use a v-prediction model or switch it off.")
+        raise ValueError("Sampler Lab: 'Zero terminal SNR' is on but the model predicts ε, which carries no "
+                         "information about the image at zero SNR (Lin et al. §3.2); use a v-prediction model or "
+                         "switch it off.")
     if host_ztsnr_on():
-        log.warning("Sampler Lab: the host's own 'Zero Terminal SNR' noise schedule is also on; "
-                    "Sampler Lab's rescale is applied to the model's original table.")
+        log.warning("Sampler Lab: the host's own 'Zero Terminal SNR' noise schedule is also on; Sampler Lab's rescale "
+                    "is applied to the model's original table.")
 
 
 def register_callbacks() -> None:

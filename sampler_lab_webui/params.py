@@ -48,7 +48,8 @@ PARAMS: tuple[Param, ...] = (
     Param("s_tmax", _CHURN, "S_tmax", 50.0, 0.0, 5000.0, 0.01,
           "S_tmax: churn only at σ ≤ S_tmax (EDM: 50; use a large value for no upper bound)."),
     Param("s_noise", _CHURN, "S_noise", 1.003, 0.0, 2.0, 0.001,
-          "S_noise: std of the added noise relative to √(σ̂²−σ²); slightly above 1 offsets detail loss (EDM: 1.003–1.007)."),
+          "S_noise: std of the added noise relative to √(σ̂²−σ²); slightly above 1 offsets detail loss (EDM: "
+          "1.003–1.007)."),
     Param("rho", _KARRAS, "rho", 7.0, 0.01, 100.0, 0.1,
           "ρ of EDM eq. 5 (paper: 7). 1 = uniform in σ; larger = denser steps near σmin."),
     Param("rescale_enabled", _RESCALE, "CFG rescale", False),
@@ -127,9 +128,11 @@ def validate(s: Settings) -> None:
         if not math.isfinite(value) or not p.minimum <= value <= p.maximum:
             raise ValueError(f"Sampler Lab: input '{p.label}' = {value!r} is outside [{p.minimum}, {p.maximum}].")
     if s.s_tmin > s.s_tmax:
-        raise ValueError(f"Sampler Lab: input 'S_tmin' ({s.s_tmin}) is above 'S_tmax' ({s.s_tmax}); churn needs S_tmin ≤ S_tmax.")
+        raise ValueError(f"Sampler Lab: input 'S_tmin' ({s.s_tmin}) is above 'S_tmax' ({s.s_tmax}); churn needs S_tmin "
+                         f"≤ S_tmax.")
     if s.cads_enabled and s.tau1 > s.tau2:
-        raise ValueError(f"Sampler Lab: input 'CADS tau1' ({s.tau1}) is above 'CADS tau2' ({s.tau2}); CADS needs 0 ≤ τ1 ≤ τ2 ≤ 1.")
+        raise ValueError(f"Sampler Lab: input 'CADS tau1' ({s.tau1}) is above 'CADS tau2' ({s.tau2}); CADS needs 0 ≤ "
+                         f"τ1 ≤ τ2 ≤ 1.")
 
 
 def used_params(s: Settings, *, heun: bool, karras: bool) -> list[Param]:

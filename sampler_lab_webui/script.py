@@ -13,7 +13,8 @@ _SECTIONS = ("EDM Heun", "Karras", "CFG rescale", "CADS", "Zero terminal SNR")
 _SECTION_NOTES = {
     "EDM Heun": "Churn of the `EDM Heun` sampler (pick it in the sampler list).",
     "Karras": "ρ of the `Sampler Lab Karras` schedule type (pick it in the schedule list).",
-    "Zero terminal SNR": "Rescale the model's ᾱ table to zero terminal SNR for this generation (v-prediction models only).",
+    "Zero terminal SNR": "Rescale the model's ᾱ table to zero terminal SNR for this generation (v-prediction models "
+                         "only).",
 }
 
 

@@ -101,12 +101,14 @@ def check_plot(node: dict):
         if key == "noiseStd":
             # samplers.cads_gamma is float32: compare s²(1−γ), as √(1−γ) magnifies γ's rounding near γ = 1.
             s2 = node["widgets"]["noise_scale"] ** 2
-            _close([v * v for v in plot[key]], [float(v) ** 2 for v in values], abs_=1e-6 * max(s2, 1e-12), what="CADS.noiseStd²")
+            _close([v * v for v in plot[key]], [float(v) ** 2 for v in values], abs_=1e-6 * max(s2, 1e-12),
+                   what="CADS.noiseStd²")
         else:
             _close(plot[key], values, what=f"{node['type']}.{key}")
     # Where the schedule depends on the model, the plot says it shows the SD1.x schedule (and only there).
-    model_dependent = node["type"] in ("SamplerLabSpacingSigmas", "SamplerLabKSampler", "SamplerLabZeroTerminalSNR") or (
-        node["type"] == "SamplerLabKarrasSigmas" and (node["widgets"]["sigma_min"] == 0 or node["widgets"]["sigma_max"] == 0))
+    model_dependent = node["type"] in ("SamplerLabSpacingSigmas", "SamplerLabKSampler",
+                                       "SamplerLabZeroTerminalSNR") or (
+        node["type"] == "SamplerLabKarrasSigmas" and 0 in (node["widgets"]["sigma_min"], node["widgets"]["sigma_max"]))
     assert any("SD1.x" in n for n in plot["notes"]) == model_dependent, (node["type"], plot["notes"])
     return plot
 
@@ -172,7 +174,8 @@ def test_widget_edits_redraw_the_plot(ui):
     assert "saturates" not in ui.eval(caption)
     steps = ks["widgets"]["steps"]
     ui.eval("""([id, v]) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 's_churn');
-               w.value = v; w.callback?.(v); }""", [ks["id"], math.ceil(CAP * steps * 10) / 10])  # the widget rounds to its 0.1 step
+               w.value = v; w.callback?.(v); }""",
+               [ks["id"], math.ceil(CAP * steps * 10) / 10])  # the widget rounds to its 0.1 step
     ui.settle(150)
     sat = ui.plot("SamplerLabKSampler")
     assert sat["plot"]["saturated"], (sat["widgets"], sat["plot"])
@@ -294,7 +297,8 @@ def test_every_workflow_converts_as_the_frontend_does(ui, server):
     own graphToPrompt, for every example and demo workflow."""
     from workflow_api import ui_to_api
     info = server.object_info()
-    files = sorted(glob.glob(os.path.join(REPO, "workflows", "*.json")) + glob.glob(os.path.join(REPO, "workflows", "*", "*.json")))
+    files = sorted(glob.glob(os.path.join(REPO, "workflows", "*.json")) + glob.glob(os.path.join(REPO, "workflows",
+                                                                                                 "*", "*.json")))
     assert files
     for path in files:
         with open(path, encoding="utf-8") as f:
@@ -314,7 +318,8 @@ def _xss_workflow():
         if n["type"] == "SamplerLabSpacingSigmas":
             n["widgets_values"][1] = XSS  # a combo value that is not in the list
     last = max(n["id"] for n in wf["nodes"])
-    wf["nodes"].append({"id": last + 1, "type": "Note", "pos": [900, 700], "size": [300, 120], "flags": {}, "order": last,
+    wf["nodes"].append({"id": last + 1, "type": "Note", "pos": [900, 700], "size": [300, 120], "flags": {},
+                        "order": last,
                         "mode": 0, "properties": {"text": ""}, "widgets_values": [XSS + " note text"],
                         "title": XSS})
     wf["nodes"].append({"id": last + 2, "type": "MarkdownNote", "pos": [1250, 700], "size": [300, 120], "flags": {},
@@ -342,17 +347,19 @@ def test_workflow_text_is_never_html(ui, vue):
         assert ui.eval("() => window.__xss") is None, "workflow text ran as HTML"
         # The one place where the frontend itself turns workflow text into HTML is the MarkdownNote (Vue nodes mode),
         # by design and sanitized: an image there is allowed as long as no handler attribute survived.
-        assert ui.eval("""() => [...document.querySelectorAll('*')].some(
-                            e => [...e.attributes].some(a => a.name.startsWith('on') && a.value.includes('__xss')))""") is False
+        assert ui.eval("""() => [...document.querySelectorAll('*')].some(e => [...e.attributes].some(
+                            a => a.name.startsWith('on') && a.value.includes('__xss')))""") is False
         imgs = ui.eval("""() => [...document.querySelectorAll('img[src="x"], img[onerror]')]
-            .filter(e => !(e.closest('.comfy-markdown-content') && ![...e.attributes].some(a => a.name.startsWith('on'))))
+            .filter(e => !(e.closest('.comfy-markdown-content')
+                           && ![...e.attributes].some(a => a.name.startsWith('on'))))
             .map(e => {
-            const path = []; for (let p = e; p && path.length < 6; p = p.parentElement) path.push(p.tagName + '.' + p.className);
+            const path = [];
+            for (let p = e; p && path.length < 6; p = p.parentElement) path.push(p.tagName + '.' + p.className);
             return e.outerHTML + ' in ' + path.join(' < '); })""")
         assert imgs == []
         # Our own DOM holds no element but the canvas and the text caption.
-        assert ui.eval("""() => [...document.querySelectorAll('.samplerlab-plot *')].every(
-                            e => e.tagName === 'CANVAS' || (e.className === 'samplerlab-plot-caption' && e.children.length === 0))""")
+        assert ui.eval("""() => [...document.querySelectorAll('.samplerlab-plot *')].every(e => e.tagName === 'CANVAS'
+                            || (e.className === 'samplerlab-plot-caption' && e.children.length === 0))""")
         assert ui.our_errors() == []
     finally:
         ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
@@ -360,7 +367,8 @@ def test_workflow_text_is_never_html(ui, vue):
 
 
 def test_vue_nodes_mode(ui):
-    has = ui.eval("() => !!app.extensionManager.setting.get && app.extensionManager.setting.get('Comfy.VueNodes.Enabled') !== undefined")
+    has = ui.eval("() => !!app.extensionManager.setting.get && "
+                  "app.extensionManager.setting.get('Comfy.VueNodes.Enabled') !== undefined")
     assert has, "this frontend has no Comfy.VueNodes.Enabled setting"
     ui.load(_fixture("plots.json"))
     try:
@@ -401,11 +409,13 @@ def test_vue_nodes_mode(ui):
         ui.settle(500)
         grown = ui.plot("SamplerLabKarrasSigmas")
         assert grown["plot"]["width"] > after["plot"]["width"] + 100, (grown["plot"]["width"], after["plot"]["width"])
-        assert grown["plot"]["height"] > after["plot"]["height"] + 40, (grown["plot"]["height"], after["plot"]["height"])
+        assert grown["plot"]["height"] > after["plot"]["height"] + 40, (grown["plot"]["height"],
+                                                                        after["plot"]["height"])
         assert grown["plot"]["draws"] > after["plot"]["draws"]
         check_plot(grown)
         if os.environ.get("SAMPLERLAB_SCREENSHOTS") == "1":
-            ui.page.locator(f'[data-node-id="{karras["id"]}"]').screenshot(path=os.path.join(REPO, "docs", "preview_vue_nodes.png"))
+            ui.page.locator(f'[data-node-id="{karras["id"]}"]').screenshot(path=os.path.join(REPO, "docs",
+                                                                                             "preview_vue_nodes.png"))
         assert ui.our_errors() == []
     finally:
         ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
@@ -429,7 +439,8 @@ def test_screenshots(ui, tmp_path):
             n["widgets_values"][4] = 1.0
             n["widgets_values"][6] = 7.0
     ui.load(wf)
-    ui.eval("""() => { for (const n of app.graph.nodes) { const m = n.computeSize(); n.setSize([Math.max(380, m[0]), m[1]]); } }""")
+    ui.eval("""() => { for (const n of app.graph.nodes) {
+                         const m = n.computeSize(); n.setSize([Math.max(380, m[0]), m[1]]); } }""")
     for node in ui.plots():
         clip = ui.show_node(node["id"])
         ui.eval("() => { app.canvas.deselectAll?.(); }")

@@ -324,8 +324,8 @@ def render_table(results: dict[str, dict], cases: list[Case] = CASES) -> str:
         row[key].append(_shown(case))
         if key == "node" and not row["message"]:
             row["message"] = result["message"].split(": ", 1)[-1].replace("|", "\\|").replace("\n", " ")
-    lines = ["| Node | Input | Finite output | Refused by the node | Refused by the host's widget check | "
-             "The node's message (first refusal) |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| Node | Input | Finite output | Refused by the node | Refused by the host's widget check | The node's "
+             "message (first refusal) |", "| --- | --- | --- | --- | --- | --- |"]
     for (node, name), row in rows.items():
         lines.append(f"| {node} | {name} | {'; '.join(row['finite'])} | {'; '.join(row['node'])} | "
                      f"{'; '.join(row['host'])} | {row['message']} |")

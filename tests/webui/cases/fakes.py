@@ -110,6 +110,7 @@ def conds(prompt_parser, shape: dict, prompts: list[int], negatives: list[int], 
     the scheduled uncond list), as `p.c` / `p.uc` hold them."""
     sched = prompt_parser.ScheduledPromptConditioning
     cond = prompt_parser.MulticondLearnedConditioning(shape=(len(prompts),), batch=[
-        [prompt_parser.ComposableScheduledPromptConditioning([sched(steps, prompt_cond(shape, k))], 1.0)] for k in prompts])
+        [prompt_parser.ComposableScheduledPromptConditioning([sched(steps, prompt_cond(shape, k))],
+                                                             1.0)] for k in prompts])
     uncond = [[sched(steps, prompt_cond(shape, k))] for k in negatives]
     return cond, uncond

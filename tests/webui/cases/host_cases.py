@@ -24,7 +24,8 @@ FORGE = KIND == "forge"
 sys.path.insert(0, webui_host.REPO)
 import importlib.util  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("sampler_lab_entry", os.path.join(webui_host.REPO, "scripts", "sampler_lab.py"))
+_spec = importlib.util.spec_from_file_location("sampler_lab_entry",
+                                               os.path.join(webui_host.REPO, "scripts", "sampler_lab.py"))
 _ENTRY = importlib.util.module_from_spec(_spec)
 # The entry needs the host's modules.scripts (which needs the full UI); a stand-in base class stands for it.
 sys.modules.setdefault("modules.scripts", types.ModuleType("modules.scripts"))
@@ -95,7 +96,8 @@ def test_sampler_and_schedulers_registered():
     assert "EDM Heun" in HOST.sd_samplers.visible_sampler_names()
     names = {s.name for s in HOST.sd_schedulers.schedulers}
     assert set(host.SCHEDULERS) <= names
-    assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == ("EDM Heun", "Sampler Lab trailing")
+    assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == ("EDM Heun", "Sampler Lab "
+                                                                                                         "trailing")
 
 
 def test_core_loaded_under_unique_name():

@@ -29,7 +29,8 @@ OPTIONS = dict(
     skip_early_cond=0.0, s_min_uncond_all=False, pad_cond_uncond=False, pad_cond_uncond_v0=False,
     batch_cond_uncond=True, live_preview_content="Prompt", live_previews_enable=False, show_progress_every_n_steps=0,
     enable_quantization=False, s_churn=0.0, s_tmin=0.0, s_tmax=0.0, s_noise=1.0, eta_ancestral=1.0, eta_ddim=0.0,
-    hide_samplers=[], no_dpmpp_sde_batch_determinism=False, img2img_extra_noise=0.0, refiner_switch_by_sample_steps=False,
+    hide_samplers=[], no_dpmpp_sde_batch_determinism=False, img2img_extra_noise=0.0,
+    refiner_switch_by_sample_steps=False,
     sd_noise_schedule="Default", use_downcasted_alpha_bar=False, img2img_fix_steps=False, beta_dist_alpha=0.6,
     beta_dist_beta=0.6, show_progress_type="Approx cheap", forge_try_reproduce="None",
 )
@@ -129,7 +130,8 @@ def load(kind: str, root: str) -> Host:
                          "sd_samplers_timesteps", "sd_samplers_cfg_denoiser", "prompt_parser", "rng"):
                 importlib.import_module(f"modules.{name}")
             if kind == "forge":
-                for name in ("backend.sampling.sampling_function", "backend.patcher.unet", "backend.modules.k_prediction"):
+                for name in ("backend.sampling.sampling_function", "backend.patcher.unet",
+                             "backend.modules.k_prediction"):
                     importlib.import_module(name)
         finally:
             sys.argv = argv

@@ -2,8 +2,8 @@
 importing, subclassing and referencing work; calling or instantiating raises."""
 from __future__ import annotations
 
-MESSAGE = ("torchaudio is a stand-in in this Sampler Lab test environment (no PyPI torchaudio loads beside "
-           "CPU torch 2.13); audio features are unavailable here")
+MESSAGE = ("torchaudio is a stand-in in this Sampler Lab test environment (no PyPI torchaudio loads beside CPU torch "
+           "2.13); audio features are unavailable here")
 
 
 def placeholder(module: str, name: str) -> type:
