@@ -11,8 +11,6 @@ if _REPO_DIR not in sys.path:
     # Appended (not prepended): the host's nodes.py must win over our nodes/ package for `import nodes`.
     sys.path.append(_REPO_DIR)
 
-import types  # noqa: E402
-
 # Pin `samplers` to our core now: once the host is imported, ComfyUI's comfy/ directory (which holds its own
 # samplers.py) sits early on sys.path and a later `import samplers` would find that module instead.
 import samplers  # noqa: E402,F401
@@ -21,32 +19,10 @@ import pytest  # noqa: E402
 
 import hostlib  # noqa: E402
 import hostserver  # noqa: E402
+import pack_root  # noqa: E402
 
 
-def _shield_repo_root_package():
-    """The repo root has an __init__.py (it is the ComfyUI pack), so pytest treats it as a Package and, at
-    setup of every test, imports it under its directory name (e.g. ``main``) -- outside the host, where
-    ``comfy`` is not importable and the relative imports would make a second copy of the pack.
-    Pre-register that name as an inert module with the same __file__: pytest finds it in sys.modules,
-    sees no setup_module, and moves on. Tests get the real pack from ``hostlib.import_pack()``."""
-    init = os.path.join(_REPO_DIR, "__init__.py")
-    if not os.path.exists(init):
-        return
-    try:
-        from pathlib import Path
-        from _pytest.pathlib import resolve_pkg_root_and_module_name
-        _, name = resolve_pkg_root_and_module_name(Path(init))
-    except Exception:  # a folder name that is no identifier (e.g. a clone named comfyui-sampler-lab): pytest then
-        name = "__init__"  # imports the file under its stem, as its import_path does
-    if name in sys.modules:
-        return
-    stub = types.ModuleType(name, "inert stand-in for the pack root; use hostlib.import_pack()")
-    stub.__file__ = init
-    stub.__path__ = []
-    sys.modules[name] = stub
-
-
-_shield_repo_root_package()
+pack_root.shield_pack_root()
 
 
 @pytest.fixture(scope="session")

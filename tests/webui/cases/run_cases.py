@@ -7,29 +7,19 @@ an inert stand-in under its name keeps that import (and ComfyUI) out of this pro
 """
 import os
 import sys
-import types
-from pathlib import Path
 
 import pytest
-from _pytest.pathlib import resolve_pkg_root_and_module_name
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-
-
-def shield_repo_root_package() -> None:
-    init = Path(REPO, "__init__.py")
-    if init.exists():
-        _, name = resolve_pkg_root_and_module_name(init)
-        stub = types.ModuleType(name, "inert stand-in for the ComfyUI pack root")
-        stub.__file__, stub.__path__ = str(init), []
-        sys.modules.setdefault(name, stub)
+sys.path.insert(0, os.path.join(REPO, "tools"))
+from pack_root import shield_pack_root  # noqa: E402
 
 
 if __name__ == "__main__":
     kind, root, *rest = sys.argv[1:]
     os.environ["SAMPLERLAB_WEBUI_KIND"], os.environ["SAMPLERLAB_WEBUI_ROOT"] = kind, root
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    shield_repo_root_package()
+    shield_pack_root()
     sys.exit(pytest.main(["-q", "--noconftest", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
                           "-W", "ignore::UserWarning", os.path.join(HERE, "host_cases.py"), *rest]))
