@@ -553,7 +553,8 @@ def report(meta: dict, results: dict) -> str:
             lines.append(f"| {fam} | {row['batch']} | {row['side']}×{row['side']} | {fmt_s(m)} | "
                          f"{fmt_s(row['cads'])} | "
                          f"{fmt_s(row['cads_idle'])} | {fmt_s(row['rescale'])} | {pct('cads')} | {pct('rescale')} |")
-    lines += ["", "A '—' model call was not run at that size on this machine (see notes)."]
+    lines += ["", "A '—' model call was not timed at that size in this run (on CPU by default only batch 1 and 2 at "
+              "the smallest side and batch 1 at 64; choose with --scale-unet); the patch costs were."]
     return "\n".join(lines) + "\n"
 
 
