@@ -32,15 +32,15 @@ import statistics
 import sys
 import time
 import warnings
-import weakref
 from pathlib import Path
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "bench"))
 import hostlib  # noqa: E402
+from peak_memory import PeakTensorMemory  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 
@@ -107,15 +107,18 @@ class Device:
         return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads"
 
 
-class PeakTensorMemory(TorchDispatchMode):
-    """Peak bytes of tensor storages created inside the block and still alive; also counts the ops that are a
-    device→host synchronisation on CUDA (the CPU stand-in for set_sync_debug_mode)."""
+class SyncCountingPeakMemory(PeakTensorMemory):
+    """PeakTensorMemory of the CPU storages, also counting the ops that are a device→host synchronisation on CUDA
+    (the CPU stand-in for set_sync_debug_mode)."""
 
     SYNC_OPS = ("aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.unique", "aten._unique2",
                 "aten.equal", "aten.is_nonzero", "aten.repeat_interleave.Tensor")
 
+    def __init__(self):
+        super().__init__(devices=("cpu",))
+
     def __enter__(self):
-        self.live, self.peak, self.seen, self.syncs = 0, 0, set(), 0
+        self.syncs = 0
         self._patched = {}
         for name in ("tolist", "numpy"):  # these read the data without dispatching an op on CPU
             original = getattr(torch.Tensor, name)
@@ -136,21 +139,7 @@ class PeakTensorMemory(TorchDispatchMode):
         name = str(func.overloadpacket) if not str(func).endswith(".Tensor") else str(func)
         if name in self.SYNC_OPS or str(func.overloadpacket) in self.SYNC_OPS:
             self.syncs += 1
-        out = func(*args, **(kwargs or {}))
-        for t in out if isinstance(out, (tuple, list)) else (out,):
-            if isinstance(t, torch.Tensor) and t.device.type == "cpu":
-                storage = t.untyped_storage()
-                key = storage.data_ptr()
-                if key and key not in self.seen:
-                    self.seen.add(key)
-                    self.live += storage.nbytes()
-                    self.peak = max(self.peak, self.live)
-                    weakref.finalize(storage, self._free, key, storage.nbytes())
-        return out
-
-    def _free(self, key: int, nbytes: int) -> None:
-        self.seen.discard(key)
-        self.live -= nbytes
+        return super().__torch_dispatch__(func, types, args, kwargs)
 
 
 class Probe:
@@ -191,7 +180,7 @@ class Probe:
                 warnings.simplefilter("always")
                 torch.cuda.set_sync_debug_mode("warn")
         elif self.memory or self.count_syncs:
-            self._mode = self._stack.enter_context(PeakTensorMemory())
+            self._mode = self._stack.enter_context(SyncCountingPeakMemory())
         self.start = time.perf_counter()
         return self
 

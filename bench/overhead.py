@@ -15,40 +15,15 @@ import argparse
 import statistics
 import sys
 import time
-import weakref
 from pathlib import Path
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "bench"))
 import hostlib  # noqa: E402  (imports the real host, builds tiny models)
-
-
-class PeakTensorMemory(TorchDispatchMode):
-    """Peak bytes of tensor storages created inside the block and still alive (any device)."""
-
-    def __enter__(self):
-        self.live, self.peak, self.seen = 0, 0, set()
-        return super().__enter__()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
-        for t in out if isinstance(out, (tuple, list)) else (out,):
-            if isinstance(t, torch.Tensor):
-                storage = t.untyped_storage()
-                key = storage.data_ptr()
-                if key and key not in self.seen:
-                    self.seen.add(key)
-                    self.live += storage.nbytes()
-                    self.peak = max(self.peak, self.live)
-                    weakref.finalize(storage, self._free, key, storage.nbytes())
-        return out
-
-    def _free(self, key: int, nbytes: int) -> None:
-        self.seen.discard(key)
-        self.live -= nbytes
+from peak_memory import PeakTensorMemory  # noqa: E402
 
 
 def paired(run_a, run_b, reps: int, sync) -> tuple[float, float, float]:
