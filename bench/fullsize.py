@@ -450,9 +450,9 @@ def report(meta: dict, results: dict) -> str:
         "Produced by " + "; ".join(f"`{run['command']}` ({run['when']})" for run in meta.get("runs", [meta])) + ".", "",
         f"- machine: {meta['machine']}", f"- device: {meta['device']}", f"- dtype: {meta['dtype']}",
         f"- torch {meta['torch']}, ComfyUI {meta['host']}, Python {meta['python']}",
-        f"- repetitions: {meta['reps']} paired end-to-end repetitions per comparison (order alternated, median of "
-        f"per-pair ratios); per-call patch timings: median of {meta['patch_reps']} calls; model call: median of "
-        f"{meta['unet_reps']}.",
+        *(f"- repetitions ({', '.join(run['models'])}): {run['reps']} paired end-to-end repetitions per comparison "
+          f"(order alternated, median of per-pair ratios); per-call patch timings: median of {run['patch_reps']} "
+          f"calls; model call: median of {run['unet_reps']}." for run in meta.get("runs", [meta]) if "reps" in run),
         "- weights: random (initialised), full architecture of the released checkpoints unless the row says otherwise; "
         "outputs are meaningless, costs are the real model's.",
     ]
@@ -725,7 +725,8 @@ def main(argv=None) -> dict:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"fullsize_{device.type}" + ("_quick" if args.quick else "") + ("_tryfix" if args.try_fix else "")
-    meta["runs"] = [{"command": meta["command"], "when": meta["when"], "models": models}]
+    meta["runs"] = [{"command": meta["command"], "when": meta["when"], "models": models, "reps": reps,
+                     "patch_reps": patch_reps, "unet_reps": unet_reps}]
     if args.merge and (out / f"{stem}.json").exists():
         old = json.loads((out / f"{stem}.json").read_text())
         results = {**{k: v for k, v in old["results"].items() if k not in results}, **results}
