@@ -115,19 +115,13 @@ def load_builtin_extra_nodes():
     return failed
 
 
-def import_pack(name: str = PACK_MODULE_NAME, reload: bool = False):
-    """Import the repo root as a package the way ComfyUI imports a custom node directory.
-
-    Returns the package module (with NODE_CLASS_MAPPINGS etc). The host's nodes.py stays sys.modules['nodes'].
-    """
-    import_host()
-    if not reload and name in sys.modules:
+def load_package(name: str, directory: str):
+    """Import `directory` (with its __init__.py) as the package `name`, as a host imports an extension folder;
+    already imported: that module. A failed import leaves nothing of it in sys.modules."""
+    if name in sys.modules:
         return sys.modules[name]
-    if reload:
-        for k in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
-            del sys.modules[k]
-    spec = importlib.util.spec_from_file_location(
-        name, os.path.join(REPO_DIR, "__init__.py"), submodule_search_locations=[REPO_DIR])
+    spec = importlib.util.spec_from_file_location(name, os.path.join(directory, "__init__.py"),
+                                                  submodule_search_locations=[directory])
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     try:
@@ -136,9 +130,19 @@ def import_pack(name: str = PACK_MODULE_NAME, reload: bool = False):
         for k in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
             del sys.modules[k]
         raise
+    return mod
+
+
+def import_pack(name: str = PACK_MODULE_NAME):
+    """Import the repo root as a package the way ComfyUI imports a custom node directory.
+
+    Returns the package module (with NODE_CLASS_MAPPINGS etc). The host's nodes.py stays sys.modules['nodes'].
+    """
+    import_host()
+    try:
+        return load_package(name, REPO_DIR)
     finally:
         _ensure_host_nodes_module()
-    return mod
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The accordion's parameter table (sampler_lab_webui/params.py, host-free) equals the ComfyUI nodes' inputs:
 defaults, ranges, steps and tooltips, and the ZTSNR node's finite ᾱ_T."""
-import importlib.util
+import importlib
 import os
-import sys
 
 import pytest
+
+import hostlib
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -19,15 +20,8 @@ PAIRS = [("s_churn", "SamplerLabHeunChurn", "s_churn"), ("s_tmin", "SamplerLabHe
 
 
 def _adapter_params():
-    name = "sampler_lab_webui"
-    if name not in sys.modules:
-        package = os.path.join(REPO, name)
-        spec = importlib.util.spec_from_file_location(name, os.path.join(package, "__init__.py"),
-                                                      submodule_search_locations=[package])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return importlib.import_module(f"{name}.params")
+    hostlib.load_package("sampler_lab_webui", os.path.join(REPO, "sampler_lab_webui"))
+    return importlib.import_module("sampler_lab_webui.params")
 
 
 def _node_input(pack, node: str, name: str) -> dict:
