@@ -9,7 +9,7 @@ export const SD_BETA_START = 0.00085;
 export const SD_BETA_END = 0.012;
 
 /** SD1.x "scaled_linear" betas: linspace(sqrt(b0), sqrt(b1), T)^2.
- *  Python twin: samplers.make_betas("scaled_linear"). */
+ *  Python twin: samplers.make_betas ("scaled_linear"). */
 export function sdBetas(T = SD_T, start = SD_BETA_START, end = SD_BETA_END) {
   const a = Math.sqrt(start), b = Math.sqrt(end);
   const out = new Array(T);
@@ -51,12 +51,12 @@ export function rescaleZeroTerminalSnr(betas) {
 
 let _sdTable = null;
 /** The SD1.x discrete σ table (index = timestep, ascending).
- *  Python twin: samplers.sigmas_from_alphas_cumprod(samplers.alphas_cumprod(samplers.make_betas("scaled_linear"))). */
+ *  Python twin: samplers.sigmas_from_alphas_cumprod (of the SD1.x ᾱ table). */
 export function sdSigmaTable() {
   if (!_sdTable) _sdTable = sigmasFromAlphasCumprod(alphasCumprod(sdBetas()));
   return _sdTable;
 }
-/** [σmin, σmax] of the SD1.x table. Python twin: the first and last entry of that table. */
+/** [σmin, σmax] of the SD1.x table. Python twin: samplers.sigmas_from_alphas_cumprod (its first and last entry). */
 export function sdSigmaRange() {
   const t = sdSigmaTable();
   return [t[0], t[t.length - 1]];
@@ -83,7 +83,7 @@ export const MAX_SCHEDULE_STEPS = 100000;
 
 /** Length of the full schedule a partial denoise takes its last `steps` steps from: ⌊steps/denoise⌋ (or steps at
  *  denoise ≥ 1); null where denoise ≤ 0 or the length is beyond MAX_SCHEDULE_STEPS (Python refuses those).
- *  Python twin: the `total` of samplers.denoise_sigmas. */
+ *  Python twin: samplers.denoise_total_steps. */
 export function denoiseTotalSteps(steps, denoise) {
   if (!(denoise > 0)) return null;
   const total = denoise >= 1 ? steps : Math.floor(steps / denoise);

@@ -32,7 +32,9 @@ test("every mirrored function has goldens and names its Python twin", () => {
     assert.ok(goldens[name], `no goldens for ${name} (add them to tools/make_js_goldens.py)`);
     const doc = source.slice(0, source.indexOf(`export function ${name}(`));
     const lastDoc = doc.slice(doc.lastIndexOf("/**"));
-    assert.match(lastDoc, /Python twin: \S+/, `${name} does not name its Python twin`);
+    const twin = lastDoc.match(/Python twin: (samplers\.[\w.]*\w)/);
+    assert.ok(twin, `${name} does not name its Python twin (samplers.<name>)`);
+    assert.equal(twin[1], goldens[name].twin, `${name} names ${twin[1]}, its goldens come from ${goldens[name].twin}`);
   }
   for (const name of Object.keys(goldens).filter((k) => !k.startsWith("_"))) {
     assert.ok(mirrored.includes(name), `goldens for ${name}, which js/samplerlab_math.js does not export`);
