@@ -6,7 +6,7 @@ STAMP := $(VENV)/.samplerlab-setup
 
 setup: $(STAMP)
 
-$(STAMP): tools/setup_host.sh tools/setup_webui_hosts.sh requirements-dev.txt
+$(STAMP): tools/setup_host.sh tools/setup_webui_hosts.sh tools/setup_gradio_venv.sh requirements-dev.txt
 	bash tools/setup_host.sh
 
 # Lint, the JS mirror against its goldens (Debian's nodejs), then the Python suite.

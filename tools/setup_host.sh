@@ -29,5 +29,6 @@ $PIP install -q -r "$WORK/host-requirements.txt" -r requirements-dev.txt request
 # Import shims of the test environments (torchvision op schemas for CPU torch); see tools/venv_shims/install.py.
 .venv/bin/python tools/venv_shims/install.py
 bash tools/setup_webui_hosts.sh  # A1111/Forge trees and their test venv (tests/webui), when ../shared/hosts has them
+bash tools/setup_gradio_venv.sh   # real gradio 3.41.2 for the accordion test (tests/webui/test_webui_gradio.py), idem
 touch .venv/.samplerlab-setup
 echo "setup done: .venv and $HOST"

@@ -2,17 +2,8 @@
 pins (gradio 3.41.2), and its screenshot for the README (docs/webui_accordion.png). A development tool, not part of
 the extension (the web UIs import every .py under scripts/; this file lives in tools/).
 
-Set-up, once (a separate, git-ignored venv; `make setup` / `make test` never build it). CPU torch only, pinned by the
-constraints file; A1111 1.10.1's own pins for gradio, numpy, fastapi, httpx, httpcore and Pillow; the other pins are
-gradio 3.41.2's contemporaries, without which pip backtracks for many minutes (newer huggingface-hub wants newer
-httpx):
-
-    python3 -m venv .host/venv-gradio
-    printf '%s\n' torch==2.13.0 numpy==1.26.2 httpcore==0.15.0 uvicorn==0.23.2 pydantic==1.10.13 websockets==11.0.3 \
-        huggingface-hub==0.26.2 gradio-client==0.5.0 starlette==0.26.1 matplotlib==3.8.2 pandas==2.1.4 \
-        altair==5.1.2 jsonschema==4.19.2 fsspec==2023.9.2 > /tmp/gradio-constraints.txt
-    .host/venv-gradio/bin/python -m pip install -c /tmp/gradio-constraints.txt torch==2.13.0 numpy==1.26.2 \
-        gradio==3.41.2 fastapi==0.94.0 httpx==0.24.1 httpcore==0.15.0 Pillow==9.5.0
+Set-up: `make setup` builds the separate, git-ignored venv .host/venv-gradio (tools/setup_gradio_venv.sh: CPU torch
+only, A1111 1.10.1's own pins for gradio and its neighbours) when ../shared/hosts has the A1111 tree.
 
 Screenshot (from the dev venv, which has playwright; the browser is the system's chromium, headless;
 SAMPLERLAB_CHROMIUM overrides it):
