@@ -2,14 +2,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.samplerlab-setup
 
-.PHONY: setup test serve demo clean
+.PHONY: setup test test-fast test-cpu-kernels serve demo clean
 
 setup: $(STAMP)
 
 $(STAMP): tools/setup_host.sh tools/setup_webui_hosts.sh tools/setup_gradio_venv.sh requirements-dev.txt
 	bash tools/setup_host.sh
 
-# Lint, the JS mirror against its goldens (Debian's nodejs), then the Python suite.
+# The fast lane (under a minute, no host): lint, the JS mirror against its goldens (Debian's nodejs), the core.
+CORE_TESTS := tests/test_samplers_schedules.py tests/test_samplers_sampling.py tests/test_samplers_guidance.py \
+  tests/test_js_goldens.py
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	node --test tests/js
+	$(PY) -m pytest -q $(CORE_TESTS)
+
+# The core and the goldens under each of torch's CPU kernel sets (ATEN_CPU_CAPABILITY only narrows what the CPU
+# offers: a CPU without AVX-512 runs the avx512 lane with its best), and on one thread.
+test-cpu-kernels: setup
+	for cap in default avx2 avx512; do ATEN_CPU_CAPABILITY=$$cap $(PY) -m pytest -q $(CORE_TESTS) || exit 1; done
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q $(CORE_TESTS)
+
+# Lint, the JS mirror against its goldens, then the whole Python suite.
 test: setup
 	$(VENV)/bin/ruff check .
 	node --test tests/js
