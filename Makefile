@@ -2,7 +2,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.samplerlab-setup
 
-.PHONY: setup test test-fast test-cpu-kernels serve demo clean
+.PHONY: setup test test-fast test-cpu-kernels regen serve demo clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,14 @@ test: setup
 	$(VENV)/bin/ruff check .
 	node --test tests/js
 	$(PY) -m pytest -q tests
+
+# Everything generated from the code (each has a test that fails while it is stale): the example and demo workflows
+# (from the host's /object_info), the JS goldens, the README's bad-input table (from the real server's answers).
+regen: setup
+	$(PY) tools/make_workflows.py
+	$(PY) demo/make_workflows.py
+	$(PY) tools/make_js_goldens.py
+	$(PY) tools/make_bad_input_table.py
 
 demo: setup
 	$(PY) demo/run_demo.py

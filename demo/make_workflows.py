@@ -56,8 +56,9 @@ def schedule_row(g: Graph, i: int, model, pos, neg, lat, sampler: int, sigmas_ty
     output(g, (sampled, 0), 4, 2 * i, prefix)
 
 
-def build(info: dict):
-    os.makedirs(OUT_DIR, exist_ok=True)
+def build(info: dict, folder: str = OUT_DIR):
+    """Every demo workflow into `folder`, from the host's /object_info `info`."""
+    os.makedirs(folder, exist_ok=True)
 
     g = Graph(info)
     model, pos, neg, lat = common(g)
@@ -69,7 +70,7 @@ def build(info: dict):
     g.node("SaveImage", 2, 2.5, title="01_dataset", widgets={"filename_prefix": "samplerlab_demo/01_dataset"},
            images=(ds, 0))
     g.note(NOTES["01_edm_ksampler"], 3, 0)
-    g.save(OUT_DIR, "01_edm_ksampler.json")
+    g.save(folder, "01_edm_ksampler.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, batch=16)
@@ -81,7 +82,7 @@ def build(info: dict):
         schedule_row(g, i, model, pos, neg, lat, sampler, "SamplerLabKarrasSigmas", f"Karras σ {steps} steps",
                      {"steps": steps, "rho": 7.0}, title, prefix)
     g.note(NOTES["02_euler_vs_heun"], 6, 0)
-    g.save(OUT_DIR, "02_euler_vs_heun.json")
+    g.save(folder, "02_euler_vs_heun.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, batch=16)
@@ -90,7 +91,7 @@ def build(info: dict):
         schedule_row(g, i, model, pos, neg, lat, euler, "SamplerLabKarrasSigmas", f"Karras σ ρ = {rho:g}",
                      {"steps": 6, "rho": rho}, f"Euler 6 steps, ρ = {rho:g}", f"03_rho{rho:g}")
     g.note(NOTES["03_karras_rho"], 6, 0)
-    g.save(OUT_DIR, "03_karras_rho.json")
+    g.save(folder, "03_karras_rho.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="square")
@@ -101,7 +102,7 @@ def build(info: dict):
                     model=(model, 0), positive=(pos, 0), negative=(neg, 0), latent_image=(lat, 0))
         output(g, (ks, 0), 2, 2 * i, f"04_churn{churn:g}")
     g.note(NOTES["04_churn"], 4, 0)
-    g.save(OUT_DIR, "04_churn.json")
+    g.save(folder, "04_churn.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", prediction="v_prediction", batch=32)
@@ -118,7 +119,7 @@ def build(info: dict):
         output(g, (hi, 1), 5, 3 * i, prefix + "_x0mid")
         output(g, (lo, 0), 5, 3 * i + 1.5, prefix)
     g.note(NOTES["05_cfg_rescale"], 7, 0)
-    g.save(OUT_DIR, "05_cfg_rescale.json")
+    g.save(folder, "05_cfg_rescale.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", batch=32)
@@ -131,7 +132,7 @@ def build(info: dict):
                     model=(m, 0), positive=(pos, 0), negative=(neg, 0), latent_image=(lat, 0))
         output(g, (ks, 0), 3, 2 * i, prefix)
     g.note(NOTES["06_cads"], 5, 0)
-    g.save(OUT_DIR, "06_cads.json")
+    g.save(folder, "06_cads.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", batch=16)
@@ -140,7 +141,7 @@ def build(info: dict):
         schedule_row(g, i, model, pos, neg, lat, euler, "SamplerLabSpacingSigmas", f"{spacing} spacing",
                      {"steps": 6, "spacing": spacing}, f"Euler, 6 steps, {spacing}", f"07_{spacing}")
     g.note(NOTES["07_spacing"], 6, 0)
-    g.save(OUT_DIR, "07_spacing.json")
+    g.save(folder, "07_spacing.json")
 
     g = Graph(info)
     model, pos, neg, lat = common(g, cls="disc", prediction="v_prediction", batch=16)
@@ -154,7 +155,7 @@ def build(info: dict):
                      f"trailing spacing ({label.split(',')[1].strip()})", {"steps": 10, "spacing": "trailing"}, label,
                      prefix, cfg=7.5)
     g.note(NOTES["08_zero_snr_vpred"], 6, 0)
-    g.save(OUT_DIR, "08_zero_snr_vpred.json")
+    g.save(folder, "08_zero_snr_vpred.json")
 
 
 def main():

@@ -48,7 +48,8 @@ def custom_sampler(g: Graph, model: int, pos: int, neg: int, latent: int, sample
                   negative=(neg, 0), sampler=(sampler_node, 0), sigmas=(sigmas, 0), latent_image=(latent, 0))
 
 
-def karras_sigmas_example(g: Graph, name: str, steps: int, sampler_type: str, sampler_widgets: dict, note: str) -> None:
+def karras_sigmas_example(g: Graph, folder: str, name: str, steps: int, sampler_type: str, sampler_widgets: dict,
+                          note: str) -> None:
     """SD1.5 text-to-image through SamplerCustom with our Karras σ on the model's range and the given sampler node."""
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 1)
     sigmas = g.node("SamplerLabKarrasSigmas", 1, 0,
@@ -58,19 +59,19 @@ def karras_sigmas_example(g: Graph, name: str, steps: int, sampler_type: str, sa
     out = custom_sampler(g, ckpt, pos, neg, latent, sampler_node, sigmas, 7.0)
     decode_and_save(g, ckpt, out, "samplerlab_" + name)
     g.note(note, 3, 0.6)
-    g.save(OUT, f"{name}_sd15.json")
+    g.save(folder, f"{name}_sd15.json")
 
 
-def karras_rho(g: Graph) -> None:
-    karras_sigmas_example(g, "karras_rho", 20, "KSamplerSelect", {"sampler_name": "euler"},
+def karras_rho(g: Graph, folder: str) -> None:
+    karras_sigmas_example(g, folder, "karras_rho", 20, "KSamplerSelect", {"sampler_name": "euler"},
                           "Karras σ schedule (EDM eq. 5) on the model's own σ range (σmin/σmax = 0). Queue with ρ = 1, "
                           "3 and 7 at the same seed: ρ = 7 spends more steps at low noise and gives cleaner fine "
                           "detail at 20 Euler steps; ρ = 1 (uniform in σ) leaves residual noise. The plot on the node "
                           "shows the schedule.")
 
 
-def heun_churn(g: Graph) -> None:
-    karras_sigmas_example(g, "heun_churn", 18, "SamplerLabHeunChurn",
+def heun_churn(g: Graph, folder: str) -> None:
+    karras_sigmas_example(g, folder, "heun_churn", 18, "SamplerLabHeunChurn",
                           {"s_churn": 10.0, "s_tmin": 0.05, "s_tmax": 50.0, "s_noise": 1.003},
                           "EDM Algorithm 2: Heun steps with churn. 18 steps cost 35 model evaluations (the last step "
                           "is Euler). Set s_churn to 0 for deterministic Heun; raise it to add fresh noise inside "
@@ -78,16 +79,16 @@ def heun_churn(g: Graph) -> None:
                           "whatever the batch size.")
 
 
-def edm_ksampler(g: Graph) -> None:
+def edm_ksampler(g: Graph, folder: str) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 2)
     ks = sampler(g, "SamplerLabKSampler", ckpt, pos, neg, latent, seed=SEED, steps=18, cfg=7.0)
     decode_and_save(g, ckpt, ks, "samplerlab_edm_ksampler")
     g.note("The whole EDM recipe in one node: Karras σ with ρ on the model's range, then Heun with churn. Batch of 2: "
            "each image is the one you get with that batch index alone.", 3, 0.6)
-    g.save(OUT, "edm_ksampler_sd15.json")
+    g.save(folder, "edm_ksampler_sd15.json")
 
 
-def cfg_rescale(g: Graph) -> None:
+def cfg_rescale(g: Graph, folder: str) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SD15, 512, 1)
     rescale = g.node("SamplerLabCFGRescale", 1, 0, widgets={"phi": 0.7}, model=(ckpt, 0))
     ks = sampler(g, "KSampler", rescale, pos, neg, latent, seed=SEED, steps=25, cfg=12.0, sampler_name="euler",
@@ -95,10 +96,10 @@ def cfg_rescale(g: Graph) -> None:
     decode_and_save(g, ckpt, ks, "samplerlab_cfg_rescale")
     g.note("CFG rescale (Lin et al. Algorithm 2) at CFG 12. Compare phi = 0 (plain CFG: burnt, over-saturated colours) "
            "with phi = 0.7 (the paper's value): the colours come back to the range of the positive prediction.", 3, 0.6)
-    g.save(OUT, "cfg_rescale_sd15.json")
+    g.save(folder, "cfg_rescale_sd15.json")
 
 
-def cads(g: Graph) -> None:
+def cads(g: Graph, folder: str) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SDXL, 1024, 4)
     cads_node = g.node("SamplerLabCADS", 1, 0, widgets={"noise_scale": 0.25, "tau1": 0.6, "tau2": 0.9, "psi": 1.0},
                        model=(ckpt, 0))
@@ -109,10 +110,10 @@ def cads(g: Graph) -> None:
            "four images look alike (high CFG collapses diversity); with it they differ in composition while following "
            "the prompt. The noise touches the text tokens and SDXL's pooled embedding, never the size embeddings.", 3,
            0.6)
-    g.save(OUT, "cads_sdxl.json")
+    g.save(folder, "cads_sdxl.json")
 
 
-def zero_snr_recipe(g: Graph) -> None:
+def zero_snr_recipe(g: Graph, folder: str) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SD21V, 768, 1)
     zsnr = g.node("SamplerLabZeroTerminalSNR", 1, 0, model=(ckpt, 0))
     rescale = g.node("SamplerLabCFGRescale", 1, 2.4, widgets={"phi": 0.7}, model=(zsnr, 0))
@@ -124,10 +125,10 @@ def zero_snr_recipe(g: Graph) -> None:
            "trailing timesteps (the first step sees pure noise), CFG rescale 0.7 at CFG 7.5. Try the prompt 'solid "
            "black background': the original schedule gives grey, this one black. Best with a model fine-tuned for zero "
            "SNR; switch spacing to leading to see the brightness bias come back.", 3, 0.6)
-    g.save(OUT, "zero_snr_vpred.json")
+    g.save(folder, "zero_snr_vpred.json")
 
 
-def all_features(g: Graph) -> None:
+def all_features(g: Graph, folder: str) -> None:
     ckpt, pos, neg, latent = text_to_image(g, SDXL, 1024, 2)
     cads_node = g.node("SamplerLabCADS", 1, 0, widgets={"noise_scale": 0.1, "tau1": 0.6, "tau2": 0.9, "psi": 1.0},
                        model=(ckpt, 0))
@@ -137,14 +138,18 @@ def all_features(g: Graph) -> None:
     g.note("Everything together on SDXL: CADS for diversity, CFG rescale against over-exposure at CFG 9, and the EDM "
            "KSampler (Karras ρ = 7, Heun with a little churn). Patches chain: CADS wraps the model call, CFG rescale "
            "runs after CFG; any other patch you add still runs.", 3, 0.6)
-    g.save(OUT, "all_features_sdxl.json")
+    g.save(folder, "all_features_sdxl.json")
+
+
+def build(info: dict, folder: str = OUT) -> None:
+    """Every example workflow into `folder`, from the host's /object_info `info`."""
+    for make in (karras_rho, heun_churn, edm_ksampler, cfg_rescale, cads, zero_snr_recipe, all_features):
+        make(Graph(info), folder)
 
 
 def main() -> None:
     with HostServer(fixture=False) as server:
-        info = server.object_info()
-    for make in (karras_rho, heun_churn, edm_ksampler, cfg_rescale, cads, zero_snr_recipe, all_features):
-        make(Graph(info))
+        build(server.object_info())
     print("wrote", sorted(name for name in os.listdir(OUT) if name.endswith(".json")))
 
 
