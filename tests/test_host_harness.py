@@ -1,4 +1,5 @@
 """The harness itself: tiny models through the host's own sampling path, and a real server round trip."""
+import os
 import sys
 
 import pytest
@@ -155,8 +156,7 @@ def test_import_pack_as_custom_node_package(host):
     pack = host.import_pack()
     assert pack.__name__ == "comfyui_sampler_lab"
     assert isinstance(pack.NODE_CLASS_MAPPINGS, dict) and pack.NODE_CLASS_MAPPINGS
-    assert pack.WEB_DIRECTORY
+    assert os.path.isfile(os.path.join(os.path.dirname(pack.__file__), pack.WEB_DIRECTORY, "samplerlab_math.js"))
     # importing the pack must not replace the host's nodes.py
-    import os
     assert os.path.realpath(sys.modules["nodes"].__file__) == os.path.realpath(os.path.join(host.HOST_DIR, "nodes.py"))
     assert host.import_pack() is pack  # idempotent
