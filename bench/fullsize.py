@@ -1,7 +1,7 @@
 """Sampler Lab against the host's own samplers on full-size models, on the device the run finds.
 
     .venv/bin/python bench/fullsize.py [--device auto|cpu|cuda] [--dtype auto|float32|float16|bfloat16] [--reps N]
-                                       [--models sd15,sdxl,wan21] [--steps N] [--quick] [--try-fix]
+                                       [--models sd15,sdxl,wan21] [--steps N] [--quick]
 
 writes bench/results/fullsize_<device>.md, .json (raw numbers) and fullsize_scale_<device>.png (log-log plot).
 
@@ -17,8 +17,10 @@ and tiny latents: it only checks that every path runs (the test suite uses it).
 2. Per model call, as a share of one model call (cond + uncond): our CADS wrapper at full strength (γ = 0) and
    where γ = 1, our CFG rescale post-CFG function, and the host's RescaleCFG for reference.
 3. Device→host synchronisations per run and per step, ours against the host's heun on the same graph. CUDA:
-   torch.cuda.set_sync_debug_mode("warn") warnings. CPU (no such thing as a sync): the ops that would be one on
-   CUDA (scalar reads `aten._local_scalar_dense`, `tolist`/`numpy`, `nonzero`-like ops) are counted instead.
+   torch's own count, the warnings of torch.cuda.set_sync_debug_mode("warn"). CPU (no such thing as a sync): the
+   dispatched ops that read a tensor's data to the host on CUDA (`aten._local_scalar_dense` = `.item()` / `bool()`,
+   `nonzero`-like ops), seen by a TorchDispatchMode inside the run only; `tolist()` / `.numpy()` dispatch no op on
+   the CPU and are not seen there (on CUDA they are).
 4. Scale: each cost against batch size (1, 2, 4, 8) and latent side.
 """
 from __future__ import annotations
@@ -108,36 +110,21 @@ class Device:
 
 
 class SyncCountingPeakMemory(PeakTensorMemory):
-    """PeakTensorMemory of the CPU storages, also counting the ops that are a device→host synchronisation on CUDA
-    (the CPU stand-in for set_sync_debug_mode)."""
+    """PeakTensorMemory of the CPU storages, also counting the dispatched ops that are a device→host synchronisation
+    on CUDA (the CPU stand-in for set_sync_debug_mode). A dispatch mode, active inside the block only."""
 
-    SYNC_OPS = ("aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.unique", "aten._unique2",
-                "aten.equal", "aten.is_nonzero", "aten.repeat_interleave.Tensor")
+    SYNC_OPS = {"aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.unique", "aten._unique2",
+                "aten.equal", "aten.is_nonzero", "aten.repeat_interleave.Tensor"}
 
     def __init__(self):
         super().__init__(devices=("cpu",))
 
     def __enter__(self):
         self.syncs = 0
-        self._patched = {}
-        for name in ("tolist", "numpy"):  # these read the data without dispatching an op on CPU
-            original = getattr(torch.Tensor, name)
-            self._patched[name] = original
-
-            def counted(t, *a, _original=original, **k):
-                self.syncs += 1
-                return _original(t, *a, **k)
-            setattr(torch.Tensor, name, counted)
         return super().__enter__()
 
-    def __exit__(self, *exc):
-        for name, original in self._patched.items():
-            setattr(torch.Tensor, name, original)
-        return super().__exit__(*exc)
-
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        name = str(func.overloadpacket) if not str(func).endswith(".Tensor") else str(func)
-        if name in self.SYNC_OPS or str(func.overloadpacket) in self.SYNC_OPS:
+        if str(func) in self.SYNC_OPS or str(func.overloadpacket) in self.SYNC_OPS:
             self.syncs += 1
         return super().__torch_dispatch__(func, types, args, kwargs)
 
@@ -398,31 +385,6 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
 
 
 # --------------------------------------------------------------------------------------------------
-# --try-fix: CADS noise drawn on the device from per-sample device generators
-# --------------------------------------------------------------------------------------------------
-
-def install_device_noise_fix(pack) -> None:
-    """Prototype for samplers/seeds.py: `seeded_normal` draws row k on the target device from a generator of that
-    device seeded with seeds[k] (Philox on CUDA), instead of on the CPU followed by a copy. Keeps: row k depends on
-    seeds[k] alone (same image across batch sizes), repeatable run to run; gives up: the same values on CPU and CUDA.
-    On the CPU it is the same code path as before (nothing to measure there)."""
-    S = pack.samplers
-    original = S.seeded_normal
-
-    def seeded_normal(seeds, shape, generators=None, *, dtype=torch.float32, device=None):
-        device = torch.device(device) if device is not None else torch.device("cpu")
-        if generators is not None or device.type == "cpu":
-            return original(seeds, shape, generators, dtype=dtype, device=device)
-        noise = torch.empty((len(seeds), *shape), dtype=torch.float32, device=device)
-        for row, seed in zip(noise, seeds):
-            row.normal_(generator=torch.Generator(device=device).manual_seed(int(seed)))
-        return noise.to(dtype)
-
-    S.seeded_normal = seeded_normal
-    sys.modules[S.__name__ + ".seeds"].seeded_normal = seeded_normal
-
-
-# --------------------------------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------------------------------
 
@@ -443,8 +405,9 @@ def verdict(value: float | None, target: float) -> str:
 def report(meta: dict, results: dict) -> str:
     dev = meta["device_type"]
     sync_note = ("CUDA `set_sync_debug_mode(\"warn\")` warnings" if dev == "cuda" else
-                 "CPU stand-in: ops that synchronise on CUDA (`_local_scalar_dense` = `.item()`/`bool()`, `tolist`, "
-                 "`numpy`, `nonzero`-like) — no real device→host sync exists on a CPU run")
+                 "CPU stand-in: dispatched ops that synchronise on CUDA (`_local_scalar_dense` = `.item()`/`bool()`, "
+                 "`nonzero`-like); `tolist()`/`.numpy()` dispatch nothing on the CPU and are not counted — no real "
+                 "device→host sync exists on a CPU run")
     lines = [
         f"# Full-size models against the host ({meta['device_type'].upper()})", "",
         "Produced by " + "; ".join(f"`{run['command']}` ({run['when']})" for run in meta.get("runs", [meta])) + ".", "",
@@ -458,8 +421,6 @@ def report(meta: dict, results: dict) -> str:
     ]
     if meta.get("quick"):
         lines += ["- **--quick**: tiny models and latents; a smoke test of the pipeline, not figures to quote."]
-    if meta.get("try_fix"):
-        lines += ["- **--try-fix**: CADS noise drawn with per-sample generators on the device (prototype)."]
     if meta.get("notes"):
         lines += [f"- {n}" for n in meta["notes"]]
     lines += ["", "## 1. End to end: ours against the host's heun (target: time and peak ratio ≤ 1.00)", "",
@@ -630,7 +591,6 @@ def main(argv=None) -> dict:
                         help="model calls timed per size (default 10 CUDA, 2 CPU)")
     parser.add_argument("--merge", action="store_true", help="keep the other models' results already in the .json")
     parser.add_argument("--quick", action="store_true", help="tiny models: checks every path, figures mean nothing")
-    parser.add_argument("--try-fix", action="store_true", help="prototype: CADS noise drawn on the device")
     parser.add_argument("--out", default=str(RESULTS), help="results folder")
     args = parser.parse_args(argv)
 
@@ -639,8 +599,6 @@ def main(argv=None) -> dict:
     hostlib.import_host(cpu=device.type == "cpu")
     hostlib.load_builtin_extra_nodes()
     pack = hostlib.import_pack()
-    if args.try_fix:
-        install_device_noise_fix(pack)
     cuda = dev.cuda
     reps = args.reps or (5 if cuda else (1 if args.quick else 2))
     steps = args.steps or (4 if cuda else 2)
@@ -720,11 +678,11 @@ def main(argv=None) -> dict:
         "device": dev.describe(), "device_type": device.type, "dtype": str(dtype).replace("torch.", ""),
         "torch": torch.__version__, "host": host_version(), "python": platform.python_version(),
         "reps": reps, "patch_reps": patch_reps, "unet_reps": unet_reps, "steps": steps, "quick": args.quick,
-        "try_fix": args.try_fix, "notes": notes,
+        "notes": notes,
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"fullsize_{device.type}" + ("_quick" if args.quick else "") + ("_tryfix" if args.try_fix else "")
+    stem = f"fullsize_{device.type}" + ("_quick" if args.quick else "")
     meta["runs"] = [{"command": meta["command"], "when": meta["when"], "models": models, "reps": reps,
                      "patch_reps": patch_reps, "unet_reps": unet_reps}]
     if args.merge and (out / f"{stem}.json").exists():
