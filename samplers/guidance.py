@@ -1,7 +1,12 @@
 """Guidance and conditioning: CFG rescale (Lin et al. 2024, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. 2024)."""
 from __future__ import annotations
 
+import math
+from typing import Callable, Sequence
+
 import torch
+
+from .seeds import seeded_normal
 
 
 def _per_sample(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -56,6 +61,50 @@ def rescale_cfg(cond: torch.Tensor, uncond: torch.Tensor, cond_scale: float, phi
     if cond.shape != uncond.shape:
         raise ValueError(f"cond and uncond must have the same shape, got {tuple(cond.shape)} and {tuple(uncond.shape)}")
     return rescale_guided(uncond + cond_scale * (cond - uncond), cond, phi)
+
+
+def skip_part(calculate_denoised: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+              sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """c_skip(σ)·x, the part of D(x; σ) = c_skip(σ)·x + c_out(σ)·F that does not come from the network's output F
+    (Karras et al. 2022, eq. 7; every parameterisation of their Table 1, and ε, v, x0 and flow, has this form).
+
+    calculate_denoised(σ, F, x): the host's own D from a model output (ComfyUI's model_sampling, Forge's predictor);
+    c_skip is read off it at x = 1, F = 0, per sample. sigma: [B]; x: [B, ...]; returns x's shape.
+    """
+    ones = x.new_ones((x.shape[0],) + (1,) * (x.ndim - 1))
+    return calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
+
+
+def rescale_guided_output(guided: torch.Tensor, positive: torch.Tensor, skip: torch.Tensor,
+                          phi: float) -> torch.Tensor:
+    """Lin et al. Algorithm 2 in the model's own output space, on predictions P = skip + c·F that are affine in the
+    network's output F (ε, v or flow velocity): skip + rescale_guided(guided − skip, positive − skip, φ).
+
+    guided, positive: the guided and the positive prediction (e.g. D, with skip = c_skip·x from `skip_part`); the std
+    ratio of eq. 15 is blind to the per-sample factor c, so this rescales F itself. φ = 0 returns guided, bit for bit.
+    """
+    if phi == 0.0:
+        return guided
+    return skip + rescale_guided(guided - skip, positive - skip, phi)
+
+
+def normalised_time(timestep_of: Callable[[torch.Tensor], torch.Tensor], sigma: torch.Tensor,
+                    last_timestep: float | torch.Tensor) -> torch.Tensor:
+    """CADS's t ∈ [0, 1] of each σ (Sadat et al. 2024; 1 = pure noise, 0 = clean): the model's own timestep of σ
+    over its last timestep T, clamped to [0, 1] (t/T for DDPM-style models, σ for flow models).
+
+    timestep_of: the host's σ → timestep map (the identity where the host already holds timesteps). sigma: [B];
+    returns float32 [B] on sigma's device. The t of the actual noise level, so img2img and hires passes get theirs.
+    """
+    t = timestep_of(sigma.float()).float().to(sigma.device)
+    return (t / last_timestep).clamp(0.0, 1.0)
+
+
+def log_sigma_time(sigma: torch.Tensor, sigma_min: float, sigma_max: float) -> torch.Tensor:
+    """t ∈ [0, 1] of each σ for a continuous schedule (no timesteps, e.g. EDM's): the position of log σ between
+    log σmin (t = 0) and log σmax (t = 1), clamped. sigma: [B]; returns float32 [B]."""
+    log_min, log_max = math.log(sigma_min), math.log(sigma_max)
+    return ((sigma.float().log() - log_min) / (log_max - log_min)).clamp(0.0, 1.0)
 
 
 def cads_gamma(t: float | torch.Tensor, tau1: float, tau2: float) -> float | torch.Tensor:
@@ -118,3 +167,17 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
         noised = torch.addcmul(psi * (mean_in - ratio * mean_out), noised, psi * ratio + (1 - psi))
     noised = noised.to(y.dtype).reshape(y.shape)
     return noised if all_noised else torch.where(gamma == 1, y, noised)
+
+
+def cads_anneal(y: torch.Tensor, gamma: torch.Tensor, noise_seeds: Sequence[int], noise_scale: float, *,
+                psi: float = 1.0, rescale: bool = True, rows: slice = slice(None),
+                width: int | None = None) -> torch.Tensor:
+    """A copy of the conditioning y [B, ...] whose `rows` get CADS (`cads_noise`, Sadat et al. 2024: ŷ = √γ·y +
+    s·√(1 − γ)·n, then the rescale and ψ) on their first `width` entries of dim 1 (all if None; e.g. the pooled part
+    of SDXL's vector [B, 2816]). gamma: one γ per row of y[rows]; row k's n from a CPU generator seeded with
+    noise_seeds[k] (the seeds of `seeds.cads_noise_seeds`). Other rows and entries are left as they are."""
+    part = y[rows, :width]
+    noise = seeded_normal(noise_seeds, part.shape[1:], dtype=y.dtype, device=y.device)
+    out = y.clone()
+    out[rows, :width] = cads_noise(part, gamma, noise_scale, psi=psi, rescale=rescale, noise=noise)
+    return out

@@ -1,5 +1,8 @@
 """Samplers of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ (Karras et al. 2022, eq. 4 with σ(t) = t, s(t) = 1).
 
+The schedule holds the host's levels ("sigma"): σ for VE-form models, t for flow models (`forms.py`). The ODE step is
+the same in both: for flow, (x − D(x; t))/t = E[n − x0 | x_t] is the velocity of x_t = (1 − t)·x0 + t·n.
+
 `denoiser(x, sigma)` returns D(x; σ), the x0 prediction, with sigma a 1-D tensor of batch size.
 `callback`, if given, is called once per step with {"i", "x", "sigma", "sigma_hat", "denoised"}, where "x" is the
 point the denoiser saw at "sigma_hat" (x̂_i after churn noise, x_i without).
@@ -11,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from .forms import VE, ModelForm
 from .seeds import seeded_normal
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -32,6 +36,14 @@ def per_sample_noise_sampler(x: torch.Tensor, seeds: Sequence[int]) -> NoiseSamp
         return seeded_normal(seeds, x.shape[1:], generators, dtype=x.dtype, device=x.device)
 
     return noise_sampler
+
+
+def check_churn_window(s_tmin: float, s_tmax: float, names: tuple[str, str] = ("s_tmin", "s_tmax")) -> None:
+    """EDM Algorithm 2 churns where S_tmin ≤ σ_i ≤ S_tmax (Karras et al. 2022, line 3): refuse S_tmin > S_tmax (or
+    NaN), naming the two inputs as the caller's host calls them (`names`)."""
+    if not s_tmin <= s_tmax:
+        low, high = names
+        raise ValueError(f"input '{low}' ({s_tmin}) is above '{high}' ({s_tmax}); churn needs {low} ≤ {high}.")
 
 
 def churn_gammas(sigmas: Sequence[float], s_churn: float, s_tmin: float, s_tmax: float) -> list[float]:
@@ -81,44 +93,52 @@ def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
 @torch.no_grad()
 def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, s_churn: float = 0.0,
                       s_tmin: float = 0.0, s_tmax: float = math.inf, s_noise: float = 1.0,
-                      noise_sampler: NoiseSampler | None = None, callback: Callback | None = None) -> torch.Tensor:
+                      noise_sampler: NoiseSampler | None = None, callback: Callback | None = None,
+                      form: ModelForm = VE) -> torch.Tensor:
     """EDM Algorithm 2 (Karras et al. 2022): Heun's 2nd-order method with churn, N = len(sigmas) − 1 steps.
 
-    x: starting point at noise level sigmas[0] (e.g. σmax·ε); sigmas: non-increasing, > 0 except the last (may be 0).
-    s_churn ≥ 0: total churn; γ_i = min(S_churn/N, √2 − 1) where s_tmin ≤ σ_i ≤ s_tmax (inclusive), else 0.
-    s_noise ≥ 0: std of ε (line 4). With s_churn = 0 this is Algorithm 1 (deterministic).
+    x: starting point at level sigmas[0] (e.g. σmax·ε); sigmas: the levels t_i, non-increasing, > 0 except the last
+    (may be 0). form: the model's form x = s(t)·(x0 + σ(t)·n) (EDM eq. 4, `forms.VE` or `forms.FLOW`); it decides
+    only the churn, the ODE steps run in the levels t as given (dx/dt = (x − D(x; t))/t holds for both forms).
+    s_churn ≥ 0: total churn; γ_i = min(S_churn/N, √2 − 1) where s_tmin ≤ σ(t_i) ≤ s_tmax (inclusive, on the noise
+    level σ(t_i) of the form, so EDM's S_tmin = 0.05, S_tmax = 50 mean the same for every form), else 0; a level with
+    σ(t_i) = ∞ (flow's t = 1) gets no churn: x is pure noise there already.
+    s_noise ≥ 0: std of ε (line 4). With s_churn = 0 this is Algorithm 1 (deterministic) and the form is not used.
     A schedule ending in 0 costs 2N − 1 evaluations (Euler on the step to 0, line 9), one ending above 0 costs 2N.
     The denoiser's output is cast to x's dtype: the loop computes in x's dtype, σ in float32 or wider.
-    noise_sampler(sigma, sigma_hat): standard-normal noise shaped like x; default `per_sample_noise_sampler` with
-    seed k for sample k (never the global RNG).
+    noise_sampler(sigma, sigma_hat): standard-normal noise shaped like x (given the levels t_i and t̂_i); default
+    `per_sample_noise_sampler` with seed k for sample k (never the global RNG).
     """
     sigmas = _checked_sigmas(x, sigmas)
     if not s_churn >= 0:
         raise ValueError(f"s_churn must be ≥ 0, got {s_churn!r}")
     if not s_noise >= 0:
         raise ValueError(f"s_noise must be ≥ 0, got {s_noise!r}")
-    if not s_tmin <= s_tmax:
-        raise ValueError(f"s_tmin must be ≤ s_tmax, got s_tmin={s_tmin!r}, s_tmax={s_tmax!r}")
+    check_churn_window(s_tmin, s_tmax)
     if noise_sampler is None:
         noise_sampler = per_sample_noise_sampler(x, range(x.shape[0]))
     ones = sigmas.new_ones(x.shape[0])
     levels = sigmas.tolist()  # step control on the host side: no device syncs inside the loop
-    gammas = churn_gammas(levels, s_churn, s_tmin, s_tmax)
+    noise_levels = [form.sigma(t) for t in levels]  # σ(t_i): γ_i is chosen on these (line 3)
+    gammas = churn_gammas(noise_levels, s_churn, s_tmin, s_tmax)
     for i, gamma in enumerate(gammas):
-        sigma, sigma_next = levels[i], levels[i + 1]
-        sigma_hat = sigma * (1 + gamma)  # line 5: increase noise temporarily
-        if gamma > 0:  # lines 4, 6: ε ~ N(0, S_noise² I), x̂_i = x_i + sqrt(σ̂² − σ²)·ε
-            eps = noise_sampler(sigmas[i], sigmas[i] * (1 + gamma))
-            x = x + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps
-        denoised = denoiser(x, sigma_hat * ones).to(x.dtype)
+        t, t_next, sigma = levels[i], levels[i + 1], noise_levels[i]
+        t_hat = t
+        if gamma > 0 and sigma < math.inf:  # lines 4–6; none at σ = ∞, where x is pure noise already
+            sigma_hat = sigma * (1 + gamma)  # line 5: increase noise temporarily, σ̂ = σ(t_i)(1 + γ_i)
+            t_hat = form.level(sigma_hat)
+            eps = noise_sampler(sigmas[i], t_hat * ones[0])  # line 4: ε ~ N(0, S_noise² I)
+            # line 6 on the unscaled x̃ = x/s(t) = x0 + σ·n (EDM eq. 4): x̃ + √(σ̂² − σ²)·ε = x0 + σ̂·n', scaled by s(t̂)
+            x = form.scale(t_hat) * (x / form.scale(t) + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps)
+        denoised = denoiser(x, t_hat * ones).to(x.dtype)  # line 7: D(x̂_i; t̂_i)
         if callback is not None:
-            callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i] * (1 + gamma), "denoised": denoised})
-        # lines 7–8: Euler step from σ̂ to σ_{i+1} along dx/dσ at σ̂, as (σ_{i+1}/σ̂ − 1)·(x − D): the slope itself
-        # overflows at a tiny σ̂, the step does not
-        x_next = x + (sigma_next / sigma_hat - 1) * (x - denoised)
-        if sigma_next > 0:  # lines 9–11: 2nd-order correction (skipped on the step to σ = 0)
-            d_next = _to_d(x_next, sigma_next, denoiser(x_next, sigma_next * ones).to(x.dtype))
-            d = _to_d(x, sigma_hat, denoised)
-            x_next = x + (sigma_next - sigma_hat) * (d + d_next) / 2
+            callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": t_hat * ones[0], "denoised": denoised})
+        # lines 7–8: Euler step from t̂ to t_{i+1} along dx/dt at t̂, as (t_{i+1}/t̂ − 1)·(x − D): the slope itself
+        # overflows at a tiny t̂, the step does not
+        x_next = x + (t_next / t_hat - 1) * (x - denoised)
+        if t_next > 0:  # lines 9–11: 2nd-order correction (skipped on the step to t = 0)
+            d_next = _to_d(x_next, t_next, denoiser(x_next, t_next * ones).to(x.dtype))
+            d = _to_d(x, t_hat, denoised)
+            x_next = x + (t_next - t_hat) * (d + d_next) / 2
         x = x_next
     return x

@@ -1,11 +1,14 @@
 """Noise schedules: EDM's Karras σ (Karras et al. 2022, eq. 5) and discrete VP schedules with the fixes of
-Lin et al. 2024 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing)."""
+Lin et al. 2024 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing), and the checks every adapter makes on
+them (steps within the model's timesteps, EDM's churn window), each with one message naming the input."""
 from __future__ import annotations
 
 import math
 from typing import Callable
 
 import torch
+
+from .forms import VE, ModelForm
 
 
 def _require(ok: bool, message: str) -> None:
@@ -36,6 +39,17 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     if steps > 1:
         sigmas[-1] = sigma_min
     return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=dtype)
+
+
+def karras_levels(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, form: ModelForm = VE, *,
+                  device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """EDM eq. 5 over the noise level σ, as the model's own levels t_i = t(σ_i) (`forms.py`): VE, σ itself (exactly
+    `karras_sigmas`); flow, t = σ/(1 + σ). sigma_min, sigma_max: noise levels σ (`forms.noise_level_range` turns a
+    model's level range into them); the last level is 0. Returns [N+1] in `dtype`."""
+    sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho, dtype=torch.float64)
+    if form is not VE:
+        sigmas = torch.tensor([form.level(sigma) for sigma in sigmas.tolist()], dtype=torch.float64)
+    return sigmas.to(device=device, dtype=dtype)
 
 
 #: Longest schedule a partial denoise may ask for (steps/denoise entries): beyond it the request is refused.
@@ -121,6 +135,20 @@ def zero_terminal_snr_alphas_cumprod(table: torch.Tensor) -> torch.Tensor:
     return rescaled.clamp(min=ZERO_SNR_ALPHA_CUMPROD)
 
 
+def zero_terminal_snr_sigmas(sigma_table: torch.Tensor) -> torch.Tensor:
+    """A model's discrete σ table (index = timestep) at zero terminal SNR: ᾱ_t = 1/(1 + σ_t²) (the inverse of
+    `sigmas_from_alphas_cumprod`), then Lin et al. Algorithm 1 (`zero_terminal_snr_alphas_cumprod`, σ_T held finite),
+    then σ back from ᾱ. Computed in float64 on the CPU; returns float32 on the table's device."""
+    rescaled = zero_terminal_snr_alphas_cumprod(1.0 / (1.0 + sigma_table.double().cpu() ** 2))
+    return sigmas_from_alphas_cumprod(rescaled).float().to(sigma_table.device)
+
+
+def check_steps_within_timesteps(steps: int, num_timesteps: int) -> None:
+    """Lin et al. Table 2 picks S distinct timesteps of the model's T: refuse input 'steps' S > T, naming the fix."""
+    _require(steps <= num_timesteps, f"input 'steps' = {steps} is more than the model's {num_timesteps} discrete "
+                                     f"timesteps; use at most {num_timesteps}.")
+
+
 def _round_half_even(numerator: int, denominator: int) -> int:
     """numerator/denominator (denominator > 0) rounded to the nearest integer, ties to even, in exact integers."""
     q, r = divmod(numerator, denominator)
@@ -137,8 +165,8 @@ def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> to
     """
     _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got "
                                                                     f"{num_timesteps!r}")
-    _require(isinstance(steps, int) and 1 <= steps <= num_timesteps,
-             f"steps must be an integer from 1 to num_timesteps ({num_timesteps}), got {steps!r}")
+    _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
+    check_steps_within_timesteps(steps, num_timesteps)
     T, S = num_timesteps, steps
     if spacing == "leading":
         t = [k * (T // S) for k in range(S)]

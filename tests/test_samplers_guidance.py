@@ -169,3 +169,79 @@ def test_cads_noise_refuses_bad_input(kwargs, name):
     args = dict(gamma=0.5, noise_scale=0.25, generator=torch.Generator().manual_seed(0)) | kwargs
     with pytest.raises(ValueError, match=name):
         S.cads_noise(embeddings(), **args)
+
+
+def test_cads_stream_scheme_names_each_part_and_is_stable():
+    """The one stream scheme of samplers/seeds.py (item 4): 4·(prompt + 4096·part) + 2·negative + pooled, on every
+    host; part 0 (the first token stream and its pooled vector) keeps the numbers of 0.2."""
+    assert [S.cads_stream(negative=n, pooled=p) for n in (False, True) for p in (False, True)] == [0, 1, 2, 3]
+    assert S.cads_stream(negative=False, pooled=False, prompt=1) == 4  # the second AND-prompt / combined entry
+    last = S.cads_stream(negative=True, pooled=True, prompt=S.CADS_PROMPTS - 1, part=3)
+    assert last == 2 ** 16 - 1  # call_seed's last stream
+    parts = {S.cads_stream(negative=n, pooled=p, prompt=j) for n in (False, True) for p in (False, True)
+             for j in range(50)}
+    assert len(parts) == 200
+    for prompt in (-1, S.CADS_PROMPTS):
+        with pytest.raises(ValueError, match="prompt"):
+            S.cads_stream(negative=False, pooled=False, prompt=prompt)
+
+
+def test_cads_noise_seeds_mix_the_extra_seed_into_the_sample_seed():
+    streams = [S.cads_stream(negative=False, pooled=False), S.cads_stream(negative=True, pooled=True, prompt=1)]
+    seeds = S.cads_noise_seeds([123, 456], [14.614641189575195, 0.5], streams, 2 ** 64 - 1)
+    assert seeds == [927988500997339030, 3115186187237890407]  # pinned: the scheme must not drift
+    assert seeds[0] == S.call_seed(123 ^ (2 ** 63 - 1), 14.614641189575195, 0)  # the extra seed's low 63 bits
+    assert S.mixed_seed(123, 0) == 123 and S.mixed_seed(123, 2 ** 63) == 123
+    assert S.cads_noise_seeds([123], [0.5], [0], 0) == [S.call_seed(123, 0.5, 0)]
+    with pytest.raises(ValueError, match="one sample seed"):
+        S.cads_noise_seeds([1, 2], [0.5], [0, 0], 0)
+
+
+def test_cads_anneal_touches_only_its_rows_and_features():
+    g = torch.Generator().manual_seed(5)
+    vector, tokens = torch.randn(4, 10, generator=g), torch.randn(2, 6, 10, generator=g)  # SDXL-like y and tokens
+    gamma, seeds = torch.tensor([0.0, 0.3]), [11, 12]
+    out = S.cads_anneal(vector, gamma, seeds, 0.5, psi=0.8, rescale=True, rows=slice(1, 3), width=4)
+    expected = S.cads_noise(vector[1:3, :4], gamma, 0.5, psi=0.8, rescale=True, noise=S.seeded_normal(seeds, (4,)))
+    assert torch.equal(out[1:3, :4], expected)
+    assert torch.equal(out[[0, 3]], vector[[0, 3]]) and torch.equal(out[:, 4:], vector[:, 4:])
+    whole = S.cads_anneal(tokens, gamma, seeds, 0.5, psi=0.8)  # all rows, all features
+    assert torch.equal(whole, S.cads_noise(tokens, gamma, 0.5, psi=0.8, noise=S.seeded_normal(seeds, (6, 10))))
+
+
+def _v_denoised(sigma, output, x):
+    """D of a v-prediction model (Karras et al. 2022, Table 1 with σ_data = 1): c_skip = 1/(σ² + 1),
+    c_out = −σ/√(σ² + 1)."""
+    s = sigma.reshape(-1, *([1] * (x.ndim - 1)))
+    return x / (s ** 2 + 1) - output * s / (s ** 2 + 1).sqrt()
+
+
+def test_skip_part_reads_c_skip_off_the_hosts_formula():
+    x = torch.randn(3, 4, 5, 5, generator=torch.Generator().manual_seed(2))
+    sigma = torch.tensor([0.5, 3.0, 14.6])
+    torch.testing.assert_close(S.skip_part(_v_denoised, sigma, x), x / (sigma ** 2 + 1).reshape(-1, 1, 1, 1))
+
+
+def test_rescale_guided_output_rescales_the_models_own_output():
+    """Lin et al. Algorithm 2 on v (not on D): D_cfg → c_skip·x + c_out·rescale(v_cfg, v_pos)."""
+    g = torch.Generator().manual_seed(3)
+    x, v_pos, v_neg = (torch.randn(2, 4, 6, 6, generator=g) for _ in range(3))
+    sigma = torch.tensor([1.5, 7.0])
+    v_cfg = v_neg + 6.0 * (v_pos - v_neg)
+    skip = S.skip_part(_v_denoised, sigma, x)
+    out = S.rescale_guided_output(_v_denoised(sigma, v_cfg, x), _v_denoised(sigma, v_pos, x), skip, 0.7)
+    torch.testing.assert_close(out, _v_denoised(sigma, S.rescale_guided(v_cfg, v_pos, 0.7), x), rtol=1e-5, atol=1e-5)
+    guided = _v_denoised(sigma, v_cfg, x)
+    assert S.rescale_guided_output(guided, guided * 2, skip, 0.0) is guided  # φ = 0: plain CFG, bit for bit
+
+
+def test_normalised_time_is_the_models_timestep_over_its_last():
+    table = torch.linspace(0.03, 14.6, 1000)
+    timestep = lambda sigma: (table - sigma.reshape(-1, 1)).abs().argmin(dim=1)  # noqa: E731  (nearest timestep)
+    t = S.normalised_time(timestep, torch.tensor([14.6, table[499].item(), 0.03]), 999)
+    assert t.dtype == torch.float32
+    torch.testing.assert_close(t, torch.tensor([1.0, 499 / 999, 0.0]))
+    clamped = S.normalised_time(lambda s: s, torch.tensor([-5.0, 700.0, 1200.0]), 999)  # timesteps as given
+    torch.testing.assert_close(clamped, torch.tensor([0.0, 700 / 999, 1.0]))
+    t = S.log_sigma_time(torch.tensor([0.002, 80.0, (0.002 * 80.0) ** 0.5, 1e-5, 1e3]), 0.002, 80.0)
+    torch.testing.assert_close(t, torch.tensor([0.0, 1.0, 0.5, 0.0, 1.0]))

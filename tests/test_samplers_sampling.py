@@ -267,3 +267,111 @@ def test_the_euler_step_does_not_overflow_at_a_tiny_sigma():
     for out in (S.sample_euler(offset, x, tiny), S.sample_heun_churn(offset, x, tiny)):
         torch.testing.assert_close(out, torch.zeros_like(x))
     torch.testing.assert_close(S.sample_euler(offset, x, torch.tensor([1.0, 1e-39, 0.0])), torch.full_like(x, -1.0))
+
+
+def test_model_forms_follow_edm_eq_4():
+    """x = s(t)·(x0 + σ(t)·n): VE is s = 1, σ = t; flow is s = 1 − t, σ = t/(1 − t), t(σ) = σ/(1 + σ)."""
+    assert (S.VE.sigma(3.5), S.VE.scale(3.5), S.VE.level(3.5)) == (3.5, 1.0, 3.5)
+    assert (S.FLOW.sigma(0.75), S.FLOW.scale(0.75), S.FLOW.level(3.0)) == (3.0, 0.25, 0.75)
+    assert (S.FLOW.sigma(1.0), S.FLOW.level(math.inf), S.FLOW.sigma(0.0), S.FLOW.level(0.0)) == (math.inf, 1.0, 0, 0)
+    for t in (1e-6, 0.02, 0.5, 0.98, 1 - 1e-9):
+        assert S.FLOW.level(S.FLOW.sigma(t)) == pytest.approx(t, rel=1e-12)
+        assert S.FLOW.scale(t) * S.FLOW.sigma(t) == pytest.approx(t, rel=1e-6)  # the noise's std in x is t
+
+
+@pytest.mark.parametrize("std", [0.2, 0.0])
+def test_flow_denoiser_is_the_posterior_mean_of_the_flow_state(mixture, std):
+    """E[x0 | (1 − t)·x0 + t·n = x], written out: given component k, x ~ N((1 − t)μ_k, ((1 − t)²s² + t²)I) and
+    E[x0 | x, k] = μ_k + (1 − t)s²(x − (1 − t)μ_k)/((1 − t)²s² + t²); t = 1 gives the data mean."""
+    means, weights, _ = mixture
+    t = torch.tensor([0.05, 0.3, 0.7, 0.95, 1.0], dtype=torch.float64)
+    n = torch.randn(5, DIM, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    x = (1 - t[:, None]) * means[:5] + t[:, None] * n
+    a, var = (1 - t)[:, None, None], ((1 - t) ** 2 * std ** 2 + t ** 2)[:, None, None]
+    resid = x[:, None, :] - a * means[None]  # [B, K, D]
+    r = torch.softmax((weights / weights.sum()).log() - (resid ** 2).sum(-1) / (2 * var[..., 0]), dim=1)
+    expected = (r[..., None] * (means[None] + a * std ** 2 * resid / var)).sum(1)
+    flow = S.denoiser_in_form(S.gaussian_mixture_denoiser(means, weights, std), S.FLOW)
+    torch.testing.assert_close(flow(x, t), expected, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(flow(x[-1:], t[-1]), (weights[:, None] / weights.sum() * means).sum(0, keepdim=True))
+    ve, sigma = S.gaussian_mixture_denoiser(means, weights, std), torch.tensor([0.3, 1.0, 4.0, 20.0, 80.0])
+    assert torch.equal(S.denoiser_in_form(ve, S.VE)(x, sigma), ve(x, sigma))
+
+
+def flow_levels(steps, shift=3.0):
+    """t from 1 to 0 shifted as SD3's time_snr_shift, t' = shift·t/(1 + (shift − 1)·t): the host's `simple` schedule
+    over ModelSamplingDiscreteFlow(shift 3) to within its 1/1000 grid, first level exactly 1."""
+    t = torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64)
+    return shift * t / (1 + (shift - 1) * t)
+
+
+def test_flow_churn_keeps_the_state_on_the_flow_marginal():
+    """One data point μ: the flow ODE keeps x = (1 − t)μ + t·n exactly, and churn (line 6 in x̃ = x/s) must give
+    x̂ = (1 − t̂)μ + t̂·n' at t̂ = t(σ(t)(1 + γ)): mean (1 − t̂)μ, std t̂ (the VE rule would keep the mean (1 − t)μ
+    and give std √(t² + σ̂² − σ²), beyond 1 where σ̂ is large)."""
+    mu = torch.full((1, 2048), 3.0, dtype=torch.float64)
+    flow = S.denoiser_in_form(S.gaussian_mixture_denoiser(mu, torch.ones(1, dtype=torch.float64), 0.0), S.FLOW)
+    levels, seen = flow_levels(8), []
+    x = torch.randn(16, 2048, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    S.sample_heun_churn(flow, x, levels, s_churn=2.0, s_tmin=0.05, s_tmax=50.0, form=S.FLOW,
+                        callback=lambda info: seen.append((info["x"].clone(), info["sigma"].item(),
+                                                           info["sigma_hat"].item())))
+    assert [t for _, t, _ in seen][:2] == [1.0, pytest.approx(21 / 22)]  # σ = ∞, then σ = 21: churn from i = 1
+    for x_hat, t, t_hat in seen:
+        sigma_hat = S.FLOW.sigma(t) * (1.25 if t < 1 else 1.0)  # γ = S_churn/N = 0.25 except at σ = ∞
+        assert t_hat == pytest.approx(S.FLOW.level(sigma_hat), rel=1e-12)
+        noise = (x_hat - (1 - t_hat) * mu) / t_hat
+        assert abs(noise.mean().item()) < 0.03 and noise.std().item() == pytest.approx(1.0, abs=0.015)
+
+
+def nearest_point_tv(samples, means, weights):
+    """Total variation between the weights of the data points and the share of samples nearest to each."""
+    nearest = torch.cdist(samples.reshape(len(samples), -1).double(), means.reshape(len(means), -1)).argmin(dim=1)
+    share = torch.bincount(nearest, minlength=len(means)).double() / len(samples)
+    return 0.5 * (share - weights / weights.sum()).abs().sum().item()
+
+
+def tv_noise_bound(points, samples, p_fail=1e-6):
+    """A bound that n independent samples of the true weights exceed with probability < p_fail: E[TV] ≤ ½√((K − 1)/n)
+    (Cauchy–Schwarz on Σ_k E|share_k − w_k| ≤ Σ_k √(w_k(1 − w_k)/n)) plus McDiarmid's √(ln(1/p_fail)/(2n)) (one
+    sample moves TV by at most 1/n)."""
+    return 0.5 * math.sqrt((points - 1) / samples) + math.sqrt(math.log(1 / p_fail) / (2 * samples))
+
+
+@pytest.fixture(scope="module")
+def points():
+    """16 points in 3-D with unequal weights (0.02–0.10), at least 0.24 apart."""
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(16, 3, generator=g, dtype=torch.float64), torch.rand(16, generator=g, dtype=torch.float64) + 0.25
+
+
+@pytest.mark.parametrize("form", [S.VE, S.FLOW], ids=["VE", "flow"])
+@pytest.mark.parametrize("s_churn", [0.0, 40.0])
+def test_churn_keeps_the_data_weights(points, form, s_churn):
+    """The exact denoiser of 16 weighted points, 30 Heun steps, EDM's window S_tmin = 0.05, S_tmax = 50: samples are
+    spread over the points by their weights within sampling noise, with and without churn, in either form (VE: the
+    Karras schedule from σ = 80; flow: t from 1 with shift 3). Churn the VE way on the flow model gave TV 0.37."""
+    means, weights = points
+    n, g = 2000, torch.Generator().manual_seed(1)
+    noise = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    oracle = S.gaussian_mixture_denoiser(means, weights, 0.0)
+    if form is S.FLOW:
+        denoiser, levels, x = S.denoiser_in_form(oracle, S.FLOW), flow_levels(30), noise
+    else:
+        denoiser, levels, x = oracle, S.karras_sigmas(30, 0.002, 80.0).double(), 80.0 * noise
+    out = S.sample_heun_churn(denoiser, x, levels, s_churn=s_churn, s_tmin=0.05, s_tmax=50.0, s_noise=1.0, form=form,
+                              noise_sampler=lambda sigma, sigma_hat: torch.randn(x.shape, generator=g, dtype=x.dtype))
+    assert nearest_point_tv(out, means, weights) < tv_noise_bound(len(means), n)
+
+
+def test_the_form_acts_only_through_churn(points):
+    """Without churn (or where σ = ∞, flow's t = 1, even with S_tmax = ∞) the form changes nothing: the flow path is
+    the VE path bit for bit (that is the host's `heun` on flow models: tests/test_flow_models.py)."""
+    means, weights = points
+    flow = S.denoiser_in_form(S.gaussian_mixture_denoiser(means, weights, 0.0), S.FLOW)
+    x = torch.randn(64, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    levels = flow_levels(10)
+    plain = S.sample_heun_churn(flow, x, levels)
+    assert torch.equal(S.sample_heun_churn(flow, x, levels, form=S.FLOW), plain)
+    window = dict(s_churn=40.0, s_tmin=60.0, s_tmax=math.inf)  # only t = 1 is inside: σ = ∞ ≥ 60
+    assert torch.equal(S.sample_heun_churn(flow, x, levels, form=S.FLOW, **window), plain)

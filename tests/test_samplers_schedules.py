@@ -171,3 +171,47 @@ def test_denoise_takes_the_tail_of_a_longer_schedule_and_is_bounded():
     for denoise in (0.0, -0.5, 1.5, float("nan"), float("inf"), 1e-300, 5e-324, 10 / S.MAX_SCHEDULE_STEPS * 0.999):
         with pytest.raises(ValueError, match="denoise"):
             S.denoise_total_steps(10, denoise)
+
+
+def test_zero_terminal_snr_sigmas_go_through_alphas_cumprod():
+    table = S.sigmas_from_alphas_cumprod(S.alphas_cumprod(S.make_betas("scaled_linear"))).float()
+    rescaled = S.zero_terminal_snr_sigmas(table)
+    expected = S.sigmas_from_alphas_cumprod(S.zero_terminal_snr_alphas_cumprod(1 / (1 + table.double() ** 2)))
+    assert rescaled.dtype == torch.float32 and torch.equal(rescaled, expected.float())
+    assert rescaled[0].item() == pytest.approx(table[0].item(), rel=1e-5)  # Algorithm 1 keeps ᾱ_1
+    top = ((1 - S.ZERO_SNR_ALPHA_CUMPROD) / S.ZERO_SNR_ALPHA_CUMPROD) ** 0.5
+    assert rescaled[-1].item() == pytest.approx(top, rel=1e-6) and (rescaled[1:] > rescaled[:-1]).all()
+
+
+def test_shared_checks_name_the_input_and_the_fix():
+    S.check_steps_within_timesteps(1000, 1000)
+    with pytest.raises(ValueError) as error:
+        S.check_steps_within_timesteps(10000, 1000)
+    assert str(error.value) == ("input 'steps' = 10000 is more than the model's 1000 discrete timesteps; use at most "
+                                "1000.")
+    with pytest.raises(ValueError, match="input 'steps' = 1001 is more than the model's 1000"):
+        S.spacing_timesteps("trailing", 1001)
+    S.check_churn_window(0.7, 0.7)
+    with pytest.raises(ValueError) as error:
+        S.check_churn_window(5000.0, 50.0)
+    assert str(error.value) == "input 's_tmin' (5000.0) is above 's_tmax' (50.0); churn needs s_tmin ≤ s_tmax."
+    with pytest.raises(ValueError, match="input 'S_tmin' \\(nan\\) is above 'S_tmax' \\(1.0\\); churn needs S_tmin"):
+        S.check_churn_window(math.nan, 1.0, ("S_tmin", "S_tmax"))
+
+
+def test_karras_levels_are_eq5_over_sigma_in_the_models_own_levels():
+    """VE: exactly karras_sigmas. Flow: t_i = σ_i/(1 + σ_i) of eq. 5's σ_i, so σ(t_i) = t_i/(1 − t_i) is eq. 5."""
+    assert torch.equal(S.karras_levels(12, 0.0292, 14.6146, 7.0), S.karras_sigmas(12, 0.0292, 14.6146, 7.0))
+    sigma_min, sigma_max = S.noise_level_range(S.FLOW, 1e-3, 1.0)
+    assert sigma_min == pytest.approx(1e-3 / (1 - 1e-3)) and sigma_max == S.FINITE_SIGMA_MAX  # σ(1) = ∞ → 80
+    levels = S.karras_levels(20, sigma_min, sigma_max, 7.0, S.FLOW, dtype=torch.float64)
+    eq5 = S.karras_sigmas(20, sigma_min, sigma_max, 7.0, dtype=torch.float64)
+    torch.testing.assert_close(levels[:-1] / (1 - levels[:-1]), eq5[:-1], rtol=1e-12, atol=0)
+    assert levels[-1] == 0 and levels[0] == pytest.approx(80 / 81) and bool((levels[1:] < levels[:-1]).all())
+    # the host's karras over t puts 12 of 20 steps below t = 0.1; eq. 5 over σ puts fewer there
+    assert int((levels[:-1] < 0.1).sum()) < int((S.karras_sigmas(20, 1e-3, 1.0, 7.0)[:-1] < 0.1).sum())
+
+
+def test_noise_level_range_keeps_a_finite_top_and_ve_as_is():
+    assert S.noise_level_range(S.VE, 0.0292, 14.6146) == (0.0292, 14.6146)
+    assert S.noise_level_range(S.FLOW, 0.5, 0.9) == pytest.approx((1.0, 9.0))
