@@ -14,6 +14,9 @@ import torch
 import comfy.model_management
 import comfy.model_sampling
 
+from .. import samplers as S
+
+
 def model_sampling(model) -> torch.nn.Module:
     """The `model_sampling` object of a MODEL (ModelPatcher), patches included."""
     return model.get_model_object("model_sampling")
@@ -25,29 +28,33 @@ def sigma_range(model) -> tuple[float, float]:
     return float(ms.sigma_min), float(ms.sigma_max)
 
 
-def require_discrete(model, node: str) -> torch.Tensor:
-    """The discrete σ table (index = timestep, ascending σ) of a MODEL, or a clear error naming `model`."""
+#: The host's schedules that hold a table of the model's own timesteps (index = timestep, ascending σ): the training
+#: timesteps of DDPM-style models (ModelSamplingDiscrete) and the evenly spaced t of flow models
+#: (ModelSamplingDiscreteFlow: 1000, ModelSamplingFlux: 10000). The continuous ones (ModelSamplingContinuousEDM, …V,
+#: …CosmosRFlow) hold a σ grid for the host's schedulers, not timesteps.
+TIMESTEP_TABLES = (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow,
+                   comfy.model_sampling.ModelSamplingFlux)
+
+
+def model_classes(model) -> str:
+    """A MODEL's classes, as refusals name them: its model_base class and its model_sampling class with the host's
+    schedule and prediction classes it is built from, e.g. "Flux, model_sampling ModelSampling(ModelSamplingFlux,
+    CONST)"."""
+    ms = model_sampling(model)
+    parts = [base.__name__ for base in type(ms).__bases__ if base.__module__ == comfy.model_sampling.__name__]
+    sampling = f"{type(ms).__name__}({', '.join(parts)})" if parts else type(ms).__name__
+    return f"{type(getattr(model, 'model', model)).__name__}, model_sampling {sampling}"
+
+
+def require_discrete(model, fits: str) -> torch.Tensor:
+    """The timestep table (index = timestep, ascending σ; `TIMESTEP_TABLES`) of a MODEL, or an error naming input
+    `model`, its classes and what `fits` the node asking."""
     ms = model_sampling(model)
     table = getattr(ms, "sigmas", None)
-    if not isinstance(ms,
-                      (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow)) \
-            or table is None or table.ndim != 1:
-        raise ValueError(f"{node}: input 'model' has a continuous noise schedule ({type(ms).__name__}); this node "
-                         f"needs a "
-                         "model trained on discrete timesteps (SD1.x, SD2.x, SDXL, or a flow model with discrete "
-                         "timesteps). "
-                         "Use SamplerLabKarrasSigmas for continuous models.")
+    if not isinstance(ms, TIMESTEP_TABLES) or table is None or table.ndim != 1:
+        raise ValueError(f"input 'model' ({model_classes(model)}) has a continuous noise schedule, with no table of "
+                         f"timesteps; {fits}")
     return table
-
-
-def skip_part(ms, sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """c_skip(σ)·x, the part of D(x; σ) that does not come from the model's output F: D = c_skip·x + c_out·F.
-
-    Every host parameterisation (ε, v, EDM, flow, x0) has this form, so D − c_skip·x = c_out·F is the model's
-    own output up to a per-sample factor. c_skip is read off the host's own formula at x = 1, F = 0.
-    """
-    ones = x.new_ones((x.shape[0],) + (1,) * (x.ndim - 1))
-    return ms.calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
 
 
 def finite_input(name: str, value, lo: float | None = None, hi: float | None = None):
@@ -109,20 +116,31 @@ def on_cpu(ms: torch.nn.Module) -> torch.nn.Module:
 
 
 def normalised_time(ms, sigma: torch.Tensor) -> torch.Tensor:
-    """Diffusion time t ∈ [0, 1] of σ (1 = pure noise, 0 = clean), per sample.
+    """Diffusion time t ∈ [0, 1] of σ (1 = pure noise, 0 = clean), per sample: `samplers.normalised_time` with the
+    model's timestep function and its last timestep (that of σmax) for discrete and flow schedules,
+    `samplers.log_sigma_time` for continuous ones."""
+    if isinstance(ms, TIMESTEP_TABLES):
+        sigma_max = torch.as_tensor(ms.sigma_max, dtype=torch.float32, device=sigma.device).reshape(1)
+        return S.normalised_time(ms.timestep, sigma, ms.timestep(sigma_max).float())
+    return S.log_sigma_time(sigma, float(ms.sigma_min), float(ms.sigma_max))
 
-    Discrete and flow schedules: the model's own timestep over its last timestep (t/T for DDPM-style
-    models, σ for flow models). Continuous schedules: position of log σ between log σmin and log σmax.
-    """
-    sigma = sigma.float()
-    if isinstance(ms, (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow,
-                       comfy.model_sampling.ModelSamplingFlux)):
-        t_max = ms.timestep(torch.as_tensor(ms.sigma_max, dtype=torch.float32, device=sigma.device).reshape(1)).float()
-        t = ms.timestep(sigma).float() / t_max
-    else:
-        log_min, log_max = math.log(float(ms.sigma_min)), math.log(float(ms.sigma_max))
-        t = (sigma.log() - log_min) / (log_max - log_min)
-    return t.clamp(0.0, 1.0)
+
+def form_of(ms) -> S.ModelForm:
+    """The form (EDM eq. 4) of a model_sampling object: `FLOW` for CONST sampling (x = (1 − t)·x0 + t·n: SD3, Flux,
+    Wan, …), else `VE` (the host scales ε, v and EDM models to x = x0 + σ·n)."""
+    return S.FLOW if isinstance(ms, comfy.model_sampling.CONST) else S.VE
+
+
+def model_form(model_k) -> S.ModelForm:
+    """`form_of` the model behind a host sampler's model wrapper (KSamplerX0Inpaint → guider → BaseModel, as the
+    host's own samplers reach it)."""
+    return form_of(model_k.inner_model.inner_model.model_sampling)
+
+
+def noise_level_range(model) -> tuple[float, float]:
+    """(σmin, σmax) of a MODEL as noise levels σ for EDM eq. 5 (`samplers.noise_level_range`): VE models' own range;
+    flow models' σ(t) = t/(1 − t) of their t range, σmax = 80 (EDM's) where t reaches 1."""
+    return S.noise_level_range(form_of(model_sampling(model)), *sigma_range(model))
 
 
 def denoiser_of(model_k, extra_args: dict) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:

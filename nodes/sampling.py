@@ -12,7 +12,8 @@ import comfy.utils
 import latent_preview
 
 from .. import samplers as S
-from .host import check_finite_latent, check_finite_result, check_inputs, denoiser_of, sigma_range
+from .host import (check_finite_latent, check_finite_result, check_inputs, denoiser_of, form_of, model_form,
+                   model_sampling, noise_level_range)
 
 CHURN_INPUTS = {
     "s_churn": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1000.0, "step": 0.1, "round": False,
@@ -20,7 +21,8 @@ CHURN_INPUTS = {
                                      "S_tmax]; 0 = deterministic Heun. EDM used 40–80 on ImageNet-64; at S_churn ≥ "
                                      "0.414·N every step is at the cap."}),
     "s_tmin": ("FLOAT", {"default": 0.05, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False, "advanced": True,
-                         "tooltip": "S_tmin: churn only at σ ≥ S_tmin (EDM: 0.05)."}),
+                         "tooltip": "S_tmin: churn only at noise level σ ≥ S_tmin (EDM: 0.05; a flow model's σ "
+                                    "is t/(1−t))."}),
     "s_tmax": ("FLOAT", {"default": 50.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False, "advanced": True,
                          "tooltip": "S_tmax: churn only at σ ≤ S_tmax (EDM: 50; use a large value for no upper "
                                     "bound)."}),
@@ -32,7 +34,8 @@ CHURN_INPUTS = {
 
 def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None, disable=None,
                                 s_churn=0.0, s_tmin=0.0, s_tmax=math.inf, s_noise=1.0):
-    """A host sampler function: EDM Algorithm 2 with per-sample churn noise seeded by the run's seed."""
+    """A host sampler function: EDM Algorithm 2 with per-sample churn noise seeded by the run's seed, the churn in
+    the model's own form (flow models: x = (1 − t)·x0 + t·n)."""
     extra_args = {} if extra_args is None else extra_args
     if getattr(model, "latent_image", None) is not None:  # the host's KSAMPLER keeps the input latent here
         check_finite_latent(model.latent_image)
@@ -40,13 +43,12 @@ def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None
     seeds = S.sample_seeds(extra_args.get("seed"), getattr(model, "noise", None), x.shape[0])
     return check_finite_result(S.sample_heun_churn(
         denoiser_of(model, extra_args), x, sigmas, s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise,
-        noise_sampler=S.per_sample_noise_sampler(x, seeds), callback=callback), sigmas)
+        noise_sampler=S.per_sample_noise_sampler(x, seeds), callback=callback, form=model_form(model)), sigmas)
 
 
 def heun_churn_sampler(s_churn: float, s_tmin: float, s_tmax: float, s_noise: float) -> comfy.samplers.KSAMPLER:
     check_inputs(SamplerLabHeunChurn, s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise)
-    if s_tmin > s_tmax:
-        raise ValueError(f"input 's_tmin' ({s_tmin}) is above 's_tmax' ({s_tmax}); churn needs s_tmin ≤ s_tmax.")
+    S.check_churn_window(s_tmin, s_tmax)
     options = {"s_churn": s_churn, "s_tmin": s_tmin, "s_tmax": s_tmax, "s_noise": s_noise}
     return comfy.samplers.KSAMPLER(heun_churn_sampler_function, extra_options=options)
 
@@ -127,8 +129,9 @@ class SamplerLabKSampler:
         if denoise <= 0.0:  # as the host's KSampler: an empty schedule gives the latent after its channel fix
             latent["samples"] = samples.to(comfy.model_management.intermediate_device())
             return (latent,)
-        sigma_min, sigma_max = sigma_range(model)
-        sigmas = S.denoise_sigmas(lambda n: S.karras_sigmas(n, sigma_min, sigma_max, rho), steps, denoise)
+        sigma_min, sigma_max = noise_level_range(model)
+        form = form_of(model_sampling(model))
+        sigmas = S.denoise_sigmas(lambda n: S.karras_levels(n, sigma_min, sigma_max, rho, form), steps, denoise)
         noise = comfy.sample.prepare_noise(samples, seed, latent.get("batch_index"))
         callback = latent_preview.prepare_callback(model, steps)
         latent["samples"] = comfy.sample.sample_custom(

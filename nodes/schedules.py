@@ -7,19 +7,29 @@ import copy
 import comfy.model_sampling
 
 from .. import samplers as S
-from .host import check_inputs, model_sampling, require_discrete, sigma_range
+from .host import check_inputs, form_of, model_classes, model_sampling, noise_level_range, require_discrete
 
 SCHEDULERS = "model/sampling/schedulers"
 #: Smallest σmin taken: a float32 latent of order 10 moves in steps of 1e-6, so smaller noise is not representable,
 #: and Heun's step down to it multiplies rounding errors by σmax/σmin.
 SIGMA_FLOOR = 1e-5
+#: What the two nodes that read a model's timestep table take, as their refusals say.
+SPACING_FITS = ("Lin et al.'s spacing picks among a model's discrete timesteps: the training timesteps of DDPM-style "
+                "models (SD1.x, SD2.x, SDXL, Stable Cascade) or the evenly spaced t of a flow model's timestep table "
+                "(SD3.5, Flux dev and schnell, Chroma, Qwen-Image, Wan, HunyuanVideo, HiDream, Lumina 2, Z-Image, "
+                "LTXV). Use SamplerLabKarrasSigmas for continuous schedules (Cosmos, Cosmos Predict2, SVD, "
+                "Stable Audio, a ModelSamplingContinuousEDM patch).")
+ZERO_SNR_FITS = ("Lin et al.'s rescale needs a discrete DDPM schedule with v-prediction (or x0): SD2.x-v, "
+                 "v-prediction SDXL fine-tunes (NoobAI-style).")
 
 
 class SamplerLabKarrasSigmas:
     DISPLAY_NAME = "Karras Sigmas ρ (Sampler Lab)"
     DESCRIPTION = ("Noise levels of Karras et al. 2022 (EDM), eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)(σmin^(1/ρ) − "
                    "σmax^(1/ρ)))^ρ, then σ_N = 0. ρ = 7 is the paper's choice; larger ρ spends more steps at low "
-                   "noise. With a model connected, σmin/σmax at 0 mean the model's own range.")
+                   "noise. With a model connected, σmin/σmax at 0 mean the model's own range. On a flow model (SD3, "
+                   "Flux, Wan, …) eq. 5 runs over its noise level σ = t/(1−t) (up to σmax 80, as its σ(1) is infinite) "
+                   "and the output is that model's t; measured more accurate there than karras over t.")
     CATEGORY = SCHEDULERS
     SEARCH_ALIASES = ["karras", "edm", "rho", "karras schedule", "sigmas"]
     RETURN_TYPES = ("SIGMAS",)
@@ -33,11 +43,12 @@ class SamplerLabKarrasSigmas:
                                                                                     "schedule has N+1 entries ending "
                                                                                     "in 0."}),
                 "sigma_min": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 5000.0, "step": 0.001, "round": False,
-                                        "tooltip": "Lowest non-zero σ. 0 = the connected model's σmin (SD1.x: "
-                                                   "0.0292)."}),
+                                        "tooltip": "Lowest non-zero noise level σ. 0 = the connected model's "
+                                                   "(SD1.x: 0.0292; a flow model: σ = t/(1−t) of its lowest t)."}),
                 "sigma_max": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False,
-                                        "tooltip": "Highest σ, where sampling starts. 0 = the connected model's σmax "
-                                                   "(SD1.x: 14.61)."}),
+                                        "tooltip": "Highest noise level σ, where sampling starts. 0 = the connected "
+                                                   "model's (SD1.x: 14.61; a flow model, whose σ(1) is infinite: 80, "
+                                                   "EDM's)."}),
                 "rho": ("FLOAT", {"default": 7.0, "min": 0.01, "max": 100.0, "step": 0.1, "round": False,
                                   "tooltip": "ρ of EDM eq. 5 (paper: 7). 1 = uniform in σ; larger = denser steps near "
                                              "σmin."}),
@@ -52,8 +63,9 @@ class SamplerLabKarrasSigmas:
         if 0 < sigma_min < SIGMA_FLOOR:
             raise ValueError(f"input 'sigma_min' = {sigma_min:g} is below {SIGMA_FLOOR:g}: noise that small is below a "
                              f"float32 latent's resolution; enter at least {SIGMA_FLOOR:g} (or 0 for the model's own).")
+        form = S.VE if model is None else form_of(model_sampling(model))
         if model is not None:
-            model_min, model_max = sigma_range(model)
+            model_min, model_max = noise_level_range(model)
             sigma_min = sigma_min or model_min
             sigma_max = sigma_max or model_max
         elif sigma_min == 0.0 or sigma_max == 0.0:
@@ -63,7 +75,7 @@ class SamplerLabKarrasSigmas:
         if sigma_min >= sigma_max:
             raise ValueError(f"input 'sigma_min' ({sigma_min:g}) is not below 'sigma_max' ({sigma_max:g}); "
                              "enter sigma_min < sigma_max.")
-        return (S.karras_sigmas(steps, sigma_min, sigma_max, rho),)
+        return (S.karras_levels(steps, sigma_min, sigma_max, rho, form),)  # a flow model's t of eq. 5's σ
 
 
 class SamplerLabSpacingSigmas:
@@ -80,7 +92,8 @@ class SamplerLabSpacingSigmas:
     def INPUT_TYPES(cls):
         return {
             "required": {
-                "model": ("MODEL", {"tooltip": "A model with a discrete timestep schedule (SD1.x, SD2.x, SDXL…)."}),
+                "model": ("MODEL", {"tooltip": "A model with a timestep table: DDPM-style (SD1.x, SD2.x, SDXL…) or "
+                                               "a flow model's (SD3.5, Flux, Wan…); not a continuous EDM schedule."}),
                 "steps": ("INT", {"default": 10, "min": 1, "max": 10000, "tooltip": "Number of sampling steps S (at "
                                                                                     "most the model's timesteps, "
                                                                                     "usually 1000)."}),
@@ -93,10 +106,8 @@ class SamplerLabSpacingSigmas:
 
     def get_sigmas(self, model, steps: int, spacing: str):
         check_inputs(SamplerLabSpacingSigmas, steps=steps)
-        table = require_discrete(model, "SamplerLabSpacingSigmas").float().cpu()
-        if steps > len(table):
-            raise ValueError(f"input 'steps' = {steps} is more than the model's {len(table)} discrete timesteps; use "
-                             f"at most {len(table)}.")
+        table = require_discrete(model, SPACING_FITS).float().cpu()
+        S.check_steps_within_timesteps(steps, len(table))
         return (S.sigmas_for_timesteps(table, S.spacing_timesteps(spacing, steps, len(table))),)
 
 
@@ -121,19 +132,18 @@ class SamplerLabZeroTerminalSNR:
 
     def patch(self, model):
         ms = model_sampling(model)
-        table = require_discrete(model, "SamplerLabZeroTerminalSNR")
-        if not isinstance(ms, comfy.model_sampling.ModelSamplingDiscrete):
-            raise ValueError("input 'model' is a flow model, whose schedule already ends at pure noise; it needs no "
-                             "zero-terminal-SNR rescale.")
+        table = require_discrete(model, ZERO_SNR_FITS)
+        if not isinstance(ms, comfy.model_sampling.ModelSamplingDiscrete):  # a flow model's timestep table
+            raise ValueError(f"input 'model' ({model_classes(model)}) is a flow model, whose schedule already ends at "
+                             f"pure noise (t = 1): it needs no zero-terminal-SNR rescale. {ZERO_SNR_FITS}")
         if isinstance(ms, comfy.model_sampling.EPS) and not isinstance(ms,
                                                                        (comfy.model_sampling.V_PREDICTION,
                                                                         comfy.model_sampling.X0)):
             raise ValueError("input 'model' predicts ε, which carries no information about the image at zero SNR (Lin "
                              "et al. §3.2); use a v-prediction model, or put a ModelSamplingDiscrete node set to "
                              "v_prediction before this one if the checkpoint is v-prediction.")
-        rescaled = S.zero_terminal_snr_alphas_cumprod(1.0 / (1.0 + table.double().cpu() ** 2))  # ᾱ = 1/(1 + σ²)
         patched = copy.deepcopy(ms)
-        patched.set_sigmas(S.sigmas_from_alphas_cumprod(rescaled).float().to(table.device))
+        patched.set_sigmas(S.zero_terminal_snr_sigmas(table))
         m = model.clone()
         m.add_object_patch("model_sampling", patched)
         return (m,)

@@ -394,6 +394,25 @@ def test_cads_noise_is_per_sample_and_reproducible(host, N):
     torch.testing.assert_close(alone_out[0], batch_out[2], rtol=1e-4, atol=1e-4 * batch_out.std().item())
 
 
+def test_cads_gives_each_entry_of_a_combined_conditioning_its_own_stream(host, N):
+    """The stream scheme of samplers/seeds.py: entry j of a combined CONDITIONING is prompt j (the web UIs' AND-prompt
+    j), so entry 0 gets the noise the conditioning gets alone and entry 1, though equal to it, gets other noise."""
+    model = host.tiny_model("sdxl_eps")
+    pos, neg = host.sdxl_conditioning(1), host.sdxl_conditioning(2)
+    runs = []
+    for positive in (pos, pos + pos):  # the host's ConditioningCombine is this concatenation
+        patched, calls = recorder(N["SamplerLabCADS"].patch(model, 0.25, 0.5, 0.8, 1.0)[0])
+        host.ksample(patched, positive, neg, host.latent(1), seed=7, steps=6, cfg=5.0)
+        runs.append({call["sigma"][0].item(): call for call in calls if call["chunks"].count(0) == len(positive)})
+    alone, combined = runs
+    noised = [sigma for sigma in alone if not torch.equal(alone[sigma]["c"][rows_of(alone[sigma], 0)], pos[0][0])]
+    assert len(noised) >= 2 and set(noised) <= set(combined)
+    for sigma in noised:  # the host may batch the two entries in either order
+        entries = combined[sigma]["c"][rows_of(combined[sigma], 0)]
+        same = [torch.allclose(entry, alone[sigma]["c"][rows_of(alone[sigma], 0)][0]) for entry in entries]
+        assert sorted(same) == [False, True], same
+
+
 def test_cads_options_and_bad_input(host, N):
     model = host.tiny_model("sdxl_eps")
     _, calls, _, _ = cads_run(host, N, model, apply_to_negative=True)

@@ -6,6 +6,7 @@ No pytest dependency: used by tests, bench, the demo and the fixture node packag
     hostlib.import_host()                 # comfy importable, CPU mode; idempotent
     pack = hostlib.import_pack()          # repo root loaded as package ``comfyui_sampler_lab``
     m = hostlib.tiny_model("sd15_v")      # comfy.model_patcher.ModelPatcher, like a checkpoint loader gives
+    f = hostlib.exact_flow_model(D)       # a flow MODEL whose network is the exact denoiser D(x; t)
     pos = hostlib.sd15_conditioning(1); neg = hostlib.sd15_conditioning(2)
     (out,) = nodes.common_ksampler(m, 0, 4, 5.0, "euler", "karras", pos, neg, hostlib.latent(1))
 
@@ -243,6 +244,61 @@ def tiny_model(kind: str = "sd15_eps", seed: int = 0):
     mm = import_host()
     import comfy.model_patcher
     model = tiny_base_model(kind, seed)
+    return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
+                                            offload_device=mm.unet_offload_device())
+
+
+EXACT_SIGMA_KEY = "samplerlab_exact_sigma"
+
+
+def exact_flow_model(denoiser, channels: int = 4, shift: float = 3.0):
+    """A flow MODEL (ModelPatcher: ModelType.FLOW, i.e. CONST, on ModelSamplingDiscreteFlow with `shift`) whose
+    network is a given exact denoiser, through the host's own conversions.
+
+    denoiser(x, t) -> E[x0 | x] for x = (1 − t)·x0 + t·n as the host's samplers hold it and the levels t [B]. The
+    network gets the exact level of each call, undoes the host's input scaling and returns the output that the
+    host's `calculate_denoised` turns back into D. Latents: [B, channels, H, W], identity latent format; the
+    conditioning is ignored (use cfg = 1).
+    """
+    mm = import_host()
+    import torch
+    import comfy.latent_formats
+    import comfy.model_base as mb
+    import comfy.model_patcher
+    import comfy.supported_models_base
+    class IdentityLatent(comfy.latent_formats.LatentFormat):
+        latent_channels = channels
+
+    class Config(comfy.supported_models_base.BASE):
+        unet_config = {"disable_unet_model_creation": True}
+        unet_extra_config = {}
+        latent_format = IdentityLatent
+        sampling_settings = {"shift": shift, "multiplier": 1000}
+        memory_usage_factor = 0.01
+        supported_inference_dtypes = [torch.float32]
+
+    class Network(torch.nn.Module):
+        dtype = torch.float32
+
+        def forward(self, xc, t, transformer_options={}, **kwargs):
+            level, ms = transformer_options[EXACT_SIGMA_KEY]
+            ones = torch.ones((xc.shape[0],) + (1,) * (xc.ndim - 1), dtype=xc.dtype, device=xc.device)
+            x = xc / ms.calculate_input(level, ones)  # the host's input is c_in(σ)·x
+            skip = ms.calculate_denoised(level, torch.zeros_like(ones), ones)  # D = c_skip·x + c_out·F
+            out = ms.calculate_denoised(level, ones, torch.zeros_like(ones))
+            return (denoiser(x, level).to(xc.dtype) - skip * x) / out
+
+    class ExactModel(mb.BaseModel):
+        def _apply_model(self, x, t, c_concat=None, c_crossattn=None, control=None, transformer_options={},
+                         **kwargs):
+            transformer_options = {**transformer_options, EXACT_SIGMA_KEY: (t.detach().float(), self.model_sampling)}
+            return super()._apply_model(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
+
+        def get_dtype(self):
+            return torch.float32
+
+    model = ExactModel(Config(dict(Config.unet_config)), model_type=mb.ModelType.FLOW, device=None)
+    model.diffusion_model = Network()
     return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
                                             offload_device=mm.unet_offload_device())
 
