@@ -1,13 +1,15 @@
 """Host glue for AUTOMATIC1111 1.10 and Forge: host types in, `samplers/` (as `sampler_lab_core`) calls, host types out.
 
 Host modules are imported inside functions, so this package also imports (and its pure parts test) without a host.
-A generation's state lives on the processing object `p` as `p.sampler_lab` (a `Run`); host callbacks read it from
-the denoiser's `p`. Scheduler functions get no `p`: they read the run being processed (`active()`), which is
-unambiguous because both hosts process one generation at a time.
+A generation's state lives on the processing object `p` as `p.sampler_lab` (a `Run`), the state of its model call in
+progress included; host callbacks read it from the denoiser's `p`. Scheduler functions and A1111's denoised /
+after-CFG callbacks get no `p`: they read the run being processed (`active()`), which is unambiguous because both
+hosts process one generation at a time.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import sys
 from typing import Any, Callable
@@ -15,7 +17,7 @@ from typing import Any, Callable
 import torch
 
 from . import core
-from .params import Settings
+from .params import Settings, core_refusal
 
 log = logging.getLogger("sampler_lab")
 
@@ -27,17 +29,32 @@ POOLED_WIDTH = 1280
 
 
 @dataclasses.dataclass
+class Call:
+    """What A1111's three CFG callbacks of one model call share: its CFG denoiser, the images' x and σ, and the
+    positive prediction (from the denoised callback)."""
+    denoiser: Any
+    x: torch.Tensor
+    sigma: torch.Tensor
+    positive: torch.Tensor | None = None
+
+
+@dataclasses.dataclass
 class Run:
-    """One generation: its settings and what was patched (restored after sampling)."""
+    """One generation: its settings, what was patched (restored after sampling) and A1111's model call in progress
+    (for CFG rescale)."""
     settings: Settings
     restore: list[Callable[[], None]] = dataclasses.field(default_factory=list)
+    call: Call | None = None
 
 
+#: The generation being processed: the one reference for the host functions that get no `p`.
 _ACTIVE: Run | None = None
 
 
+@functools.cache
 def is_forge() -> bool:
-    """Forge has the `backend` package of its own model patcher; A1111 does not."""
+    """Forge has the `backend` package of its own model patcher; A1111 does not. Decided once per process (the host
+    does not change under a running web UI), so A1111's model calls do not repeat a failed import."""
     return "backend.sampling.sampling_function" in sys.modules or _has_module("backend.sampling.sampling_function")
 
 
@@ -93,9 +110,20 @@ def end(p) -> None:
 # EDM Heun sampler
 # ----------------------------------------------------------------------------------------------------------------
 
+def model_form(sd_model) -> core.ModelForm:
+    """The form (EDM eq. 4) of the loaded model as the host's samplers see it: `FLOW` for rectified-flow models
+    (Forge's `const` predictors: Flux, SD3; A1111's SD3), else `VE` (ε and v models, scaled to x = x0 + σ·n)."""
+    if is_forge():
+        unet_model = getattr(getattr(getattr(sd_model, "forge_objects", None), "unet", None), "model", None)
+        prediction = getattr(getattr(unet_model, "predictor", None), "prediction_type", "")
+        return core.FLOW if prediction == "const" else core.VE
+    return core.FLOW if getattr(sd_model, "is_sd3", False) else core.VE
+
+
 @torch.no_grad()
 def sample_edm_heun(model, x, sigmas, extra_args=None, callback=None, disable=None):
-    """A k-diffusion-style sampler function: EDM Algorithm 2 (Karras et al. 2022) via `samplers.sample_heun_churn`.
+    """A k-diffusion-style sampler function: EDM Algorithm 2 (Karras et al. 2022) via `samplers.sample_heun_churn`,
+    the churn in the model's own form (`model_form`).
 
     Churn parameters come from this generation's accordion (never the global settings); churn noise from the host's
     per-image generators (`p.rng`), so image k is the same alone or in a batch.
@@ -108,7 +136,7 @@ def sample_edm_heun(model, x, sigmas, extra_args=None, callback=None, disable=No
     noise = (lambda sigma, sigma_hat: rng.next().to(device=x.device, dtype=x.dtype)) if rng is not None else None
     return core.sample_heun_churn(lambda xi, sigma: model(xi, sigma, **extra_args), x, sigmas.to(x.device),
                                   s_churn=s.s_churn, s_tmin=s.s_tmin, s_tmax=s.s_tmax, s_noise=s.s_noise,
-                                  noise_sampler=noise, callback=callback)
+                                  noise_sampler=noise, callback=callback, form=model_form(p.sd_model))
 
 
 def register_sampler() -> None:
@@ -137,19 +165,23 @@ def _clear_name_cache(sd_samplers) -> None:
 # ----------------------------------------------------------------------------------------------------------------
 
 def karras_schedule(n: int, sigma_min: float, sigma_max: float, device=None, **_: Any) -> torch.Tensor:
-    """EDM eq. 5 with the accordion's ρ over the σ range the host passes (the model's, unless the user overrides)."""
+    """EDM eq. 5 with the accordion's ρ over the range the host passes (the model's, unless the user overrides), as
+    noise levels σ (`samplers.karras_levels`): on flow models eq. 5 runs over σ = t/(1 − t) up to a finite σmax and
+    is mapped back to the model's t."""
+    from modules import shared
     run = active()
     rho = run.settings.rho if run is not None else Settings.rho
-    return core.karras_sigmas(int(n), float(sigma_min), float(sigma_max), rho, device=device)
+    form = model_form(shared.sd_model)
+    low, high = core.noise_level_range(form, float(sigma_min), float(sigma_max))
+    return core.karras_levels(int(n), low, high, rho, form, device=device)
 
 
 def spacing_schedule(spacing: str) -> Callable[..., torch.Tensor]:
     """Lin et al. 2024 Table 2 spacing on the model's discrete σ table (index = timestep)."""
     def schedule(n: int, sigma_min: float = 0.0, sigma_max: float = 0.0, inner_model=None, device=None, **_: Any):
         table = inner_model.sigmas.detach().float().cpu()
-        if n > len(table):
-            raise ValueError(f"Sampler Lab: {n} steps is more than the model's {len(table)} timesteps for "
-                             f"'{spacing}' spacing; use at most {len(table)}.")
+        with core_refusal():
+            core.check_steps_within_timesteps(int(n), len(table))
         return core.sigmas_for_timesteps(table, core.spacing_timesteps(spacing, int(n), len(table))).to(device)
     schedule.__name__ = f"samplerlab_{spacing}"
     return schedule
@@ -231,14 +263,12 @@ def _is_timesteps_denoiser(denoiser) -> bool:
 
 
 def normalised_time(denoiser, sigma: torch.Tensor) -> torch.Tensor:
-    """t ∈ [0, 1] per row (1 = pure noise): the model's own timestep of σ over its last timestep, so hires and
-    img2img passes get the t of their actual noise level (never a step count)."""
+    """t ∈ [0, 1] per row (1 = pure noise): `samplers.normalised_time` with the host's σ → timestep map (the identity
+    for DDIM-type denoisers, whose `sigma` holds timesteps) and its last timestep."""
     if _is_timesteps_denoiser(denoiser):
-        t, t_max = sigma.float(), len(denoiser.alphas) - 1
-    else:
-        inner = denoiser.inner_model
-        t, t_max = inner.sigma_to_t(sigma.float()).float(), len(inner.sigmas) - 1
-    return (t.to(sigma.device) / t_max).clamp(0.0, 1.0)
+        return core.normalised_time(lambda t: t, sigma, len(denoiser.alphas) - 1)
+    inner = denoiser.inner_model
+    return core.normalised_time(inner.sigma_to_t, sigma, len(inner.sigmas) - 1)
 
 
 def image_seeds(p, batch: int) -> list[int]:
@@ -270,25 +300,31 @@ def cads_on_cfg_denoiser(params) -> None:
     else:  # A1111: cond rows, then uncond rows
         cond_sigma, uncond_sigma = sigma[:cond_rows], sigma[cond_rows:cond_rows + batch]
     seeds = image_seeds(denoiser.p, batch)
-    mix = int(s.cads_seed) & 0x7fffffffffffffff
-    params.text_cond = _cads(params.text_cond, denoiser, cond_sigma, [seeds[i] ^ mix for i, _ in owners],
-                             [4 * j for _, j in owners], s)
+    params.text_cond = _cads(params.text_cond, denoiser, cond_sigma, [seeds[i] for i, _ in owners],
+                             [j for _, j in owners], False, s)
     if s.cads_negative and params.text_uncond is not None:
-        params.text_uncond = _cads(params.text_uncond, denoiser, uncond_sigma, [k ^ mix for k in seeds], [2] * batch, s)
+        params.text_uncond = _cads(params.text_uncond, denoiser, uncond_sigma, seeds, [0] * batch, True, s)
 
 
-def _cads(cond, denoiser, sigma: torch.Tensor, seeds: list[int], streams: list[int], s: Settings):
+def _cads(cond, denoiser, sigma: torch.Tensor, seeds: list[int], prompts: list[int], negative: bool, s: Settings):
+    """CADS on the rows of one conditioning; row k: image seed seeds[k], AND-prompt prompts[k] (`samplers.seeds`
+    scheme)."""
     gamma = core.cads_gamma(normalised_time(denoiser, sigma), s.tau1, s.tau2)
     if bool((gamma >= 1).all()):
         return cond
     levels = sigma.float().tolist()
+
+    def anneal(y: torch.Tensor, pooled: bool, width: int | None) -> torch.Tensor:
+        streams = [core.cads_stream(negative=negative, pooled=pooled, prompt=j) for j in prompts]
+        return core.cads_anneal(y, gamma, core.cads_noise_seeds(seeds, levels, streams, s.cads_seed), s.noise_scale,
+                                psi=s.psi, rescale=s.cads_rescale, width=width)
     if isinstance(cond, dict):
         out = _copy_cond(cond)
-        out["crossattn"] = _anneal(cond["crossattn"], gamma, seeds, levels, streams, s, None)
+        out["crossattn"] = anneal(cond["crossattn"], False, None)
         if "vector" in cond:
-            out["vector"] = _anneal(cond["vector"], gamma, seeds, levels, [k + 1 for k in streams], s, POOLED_WIDTH)
+            out["vector"] = anneal(cond["vector"], True, POOLED_WIDTH)
         return out
-    return _anneal(cond, gamma, seeds, levels, streams, s, None)
+    return anneal(cond, False, None)
 
 
 def _copy_cond(cond: dict) -> dict:
@@ -296,61 +332,32 @@ def _copy_cond(cond: dict) -> dict:
     return type(cond)(dict(cond), cond.shape) if hasattr(cond, "shape") else dict(cond)
 
 
-def _anneal(y: torch.Tensor, gamma: torch.Tensor, seeds: list[int], levels: list[float], streams: list[int],
-            s: Settings, width: int | None) -> torch.Tensor:
-    """CADS on the first `width` features of each row (all if None); row k's noise from
-    call_seed(seed_k, σ_k, stream_k)."""
-    part = y[:, :width]
-    call_seeds = [core.call_seed(seed, level, stream) for seed, level, stream in zip(seeds, levels, streams)]
-    noise = core.seeded_normal(call_seeds, part.shape[1:], dtype=y.dtype, device=y.device)
-    out = y.clone()
-    out[:, :width] = core.cads_noise(part, gamma.to(y.device), s.noise_scale, psi=s.psi, rescale=s.cads_rescale,
-                                     noise=noise)
-    return out
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # CFG rescale (Lin et al. 2024, Algorithm 2) in the model's own output space
 # ----------------------------------------------------------------------------------------------------------------
 
-@dataclasses.dataclass
-class _Call:
-    """What the A1111 callbacks of one model call share: the images' x and σ, and the positive prediction."""
-    x: torch.Tensor
-    sigma: torch.Tensor
-    cond_rows: int
-    positive: torch.Tensor | None = None
-
-
 def rescale_on_cfg_denoiser(params) -> None:
-    """A1111: remember x and σ of the images (the uncond rows of x_in are the sampler's x) for the after-CFG step."""
+    """A1111: remember the denoiser, x and σ of the images (the uncond rows of x_in are the sampler's x) on the run,
+    for the denoised and after-CFG callbacks of this call."""
     denoiser = params.denoiser
     run = run_of(getattr(denoiser, "p", None))
     if run is None or not run.settings.rescale_enabled or is_forge():
         return
     batch = _rows(params.text_uncond)
-    cond_rows = _rows(params.text_cond)
-    denoiser.sampler_lab_call = _Call(params.x[-batch:], params.sigma[-batch:], cond_rows)
+    run.call = Call(denoiser, params.x[-batch:], params.sigma[-batch:])
 
 
 def rescale_on_cfg_denoised(params) -> None:
     """A1111: the positive prediction of each image, combined from x_out by the host's own rule at scale 1."""
-    denoiser = _CURRENT[0]
-    call = getattr(denoiser, "sampler_lab_call", None)
+    run = active()
+    call = run.call if run is not None else None
     if call is None:
         return
     from modules import prompt_parser
+    denoiser = call.denoiser
     conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"],
                                                               denoiser.step)
     call.positive = denoiser.combine_denoised(params.x, conds_list, params.x[-call.x.shape[0]:], 1.0)
-
-
-#: The CFG denoiser of the model call in progress (the denoised / after-CFG callbacks do not pass it).
-_CURRENT: list[Any] = [None]
-
-
-def track_denoiser(params) -> None:
-    _CURRENT[0] = params.denoiser if run_of(getattr(params.denoiser, "p", None)) is not None else None
 
 
 def skip_factor(denoiser, sigma: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -372,27 +379,27 @@ def skip_factor(denoiser, sigma: torch.Tensor, like: torch.Tensor) -> torch.Tens
 
 
 def rescale_on_cfg_after_cfg(params) -> None:
-    """A1111: φ-rescale of the guided prediction; masked img2img keeps its known region."""
-    denoiser = _CURRENT[0]
-    call = getattr(denoiser, "sampler_lab_call", None)
+    """A1111: φ-rescale of the guided prediction (`samplers.rescale_guided_output`); masked img2img keeps its known
+    region."""
+    run = active()
+    call = run.call if run is not None else None
     if call is None or call.positive is None:
         return
-    denoiser.sampler_lab_call = None
-    run = run_of(denoiser.p)
+    run.call = None
+    denoiser = call.denoiser
     skip = skip_factor(denoiser, call.sigma, params.x) * call.x
-    out = skip + core.rescale_guided(params.x - skip, call.positive - skip, run.settings.phi)
+    out = core.rescale_guided_output(params.x, call.positive, skip, run.settings.phi)
     if denoiser.mask is not None and not denoiser.mask_before_denoising:
         out = out * denoiser.nmask + denoiser.init_latent * denoiser.mask
     params.x = out
 
 
 def forge_post_cfg(phi: float) -> Callable[[dict], torch.Tensor]:
-    """Forge: a post-CFG function of the model patcher; D − c_skip·x with c_skip read off the predictor's formula."""
+    """Forge: a post-CFG function of the model patcher, `samplers.rescale_guided_output` with c_skip read off the
+    predictor's own formula (`samplers.skip_part`)."""
     def post_cfg(args: dict) -> torch.Tensor:
-        guided, positive, x, sigma = args["denoised"], args["cond_denoised"], args["input"], args["sigma"]
-        ones = x.new_ones((x.shape[0],) + (1,) * (x.ndim - 1))
-        skip = args["model"].predictor.calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
-        return skip + core.rescale_guided(guided - skip, positive - skip, phi)
+        skip = core.skip_part(args["model"].predictor.calculate_denoised, args["sigma"], args["input"])
+        return core.rescale_guided_output(args["denoised"], args["cond_denoised"], skip, phi)
     return post_cfg
 
 
@@ -427,8 +434,7 @@ def patch_ztsnr(p, run: Run) -> None:
     if is_forge():
         predictor = p.sd_model.forge_objects.unet.model.predictor
         original = predictor.sigmas
-        rescaled = core.zero_terminal_snr_alphas_cumprod(1.0 / (1.0 + original.double().cpu() ** 2))  # ᾱ = 1/(1 + σ²)
-        predictor.set_sigmas(core.sigmas_from_alphas_cumprod(rescaled).float().to(original.device))
+        predictor.set_sigmas(core.zero_terminal_snr_sigmas(original))
         run.restore.append(lambda: predictor.set_sigmas(original))
         return
     sd_model = p.sd_model
@@ -468,7 +474,6 @@ def check_ztsnr(p) -> None:
 def register_callbacks() -> None:
     """The CFG callbacks (both hosts call on_cfg_denoiser / on_cfg_after_cfg; Forge never calls on_cfg_denoised)."""
     from modules import script_callbacks
-    script_callbacks.on_cfg_denoiser(track_denoiser, name="sampler_lab_track")
     script_callbacks.on_cfg_denoiser(cads_on_cfg_denoiser, name="sampler_lab_cads")
     script_callbacks.on_cfg_denoiser(rescale_on_cfg_denoiser, name="sampler_lab_cfg_rescale")
     script_callbacks.on_cfg_denoised(rescale_on_cfg_denoised, name="sampler_lab_cfg_rescale")

@@ -3,9 +3,10 @@ nodes', checked by tests/webui/test_params_match_nodes.py), the per-generation s
 validation, and their infotext keys."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from . import core
 
@@ -44,7 +45,8 @@ PARAMS: tuple[Param, ...] = (
     Param("s_churn", _CHURN, "S_churn", 0.0, 0.0, 1000.0, 0.1,
           "S_churn: total stochasticity. γ_i = min(S_churn/N, √2−1) inside [S_tmin, S_tmax]; 0 = deterministic Heun. "
           "EDM used 40–80 on ImageNet-64; at S_churn ≥ 0.414·N every step is at the cap."),
-    Param("s_tmin", _CHURN, "S_tmin", 0.05, 0.0, 5000.0, 0.01, "S_tmin: churn only at σ ≥ S_tmin (EDM: 0.05)."),
+    Param("s_tmin", _CHURN, "S_tmin", 0.05, 0.0, 5000.0, 0.01,
+          "S_tmin: churn only at noise level σ ≥ S_tmin (EDM: 0.05; a flow model's σ is t/(1−t))."),
     Param("s_tmax", _CHURN, "S_tmax", 50.0, 0.0, 5000.0, 0.01,
           "S_tmax: churn only at σ ≤ S_tmax (EDM: 50; use a large value for no upper bound)."),
     Param("s_noise", _CHURN, "S_noise", 1.003, 0.0, 2.0, 0.001,
@@ -57,7 +59,10 @@ PARAMS: tuple[Param, ...] = (
           "φ: 0 = plain CFG, 1 = full std matching. Paper: 0.7 with CFG 7.5; 0.5–0.75 works well."),
     Param("cads_enabled", _CADS, "CADS", False),
     Param("noise_scale", _CADS, "CADS noise scale", 0.25, 0.0, 10.0, 0.005,
-          "s: std of the noise added to the conditioning where γ = 0 (paper: 0.025–0.25)."),
+          "s: std of the noise added to the conditioning where γ = 0 (paper: 0.025–0.25). 0 is not off: where γ < 1 "
+          "the conditioning still becomes √γ·y (0 where t ≥ τ2); with rescale that is mapped back to y's mean/std "
+          "(ψ = 1: y again, or y's mean where γ = 0). To turn CADS off, switch it off (bypass the node) or set "
+          "τ1 = τ2 = 1 (γ = 1 everywhere)."),
     Param("tau1", _CADS, "CADS tau1", 0.6, 0.0, 1.0, 0.01,
           "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left clean (γ = 1)."),
     Param("tau2", _CADS, "CADS tau2", 0.9, 0.0, 1.0, 0.01,
@@ -99,9 +104,10 @@ class Settings:
     @classmethod
     def from_args(cls, args: tuple | list, overrides: Mapping[str, Any] | None = None) -> "Settings":
         """Settings from the script's arguments (PARAMS order; missing trailing ones take defaults; API callers may
-        also pass one dict of names), then `overrides` (XYZ-plot axes) on top, each cast to its parameter's type."""
+        also pass one dict of names first: the API fills the positions after it with the UI's defaults, which are
+        ignored), then `overrides` (XYZ-plot axes) on top, each cast to its parameter's type."""
         values: dict[str, Any] = {}
-        if len(args) == 1 and isinstance(args[0], Mapping):
+        if args and isinstance(args[0], Mapping):
             values.update(args[0])
         else:
             values.update({p.name: v for p, v in zip(PARAMS, args)})
@@ -115,10 +121,29 @@ class Settings:
 def _cast(param: Param, value: Any) -> Any:
     if param.kind is bool:
         return value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1", "yes")
+    if param.kind is int:
+        return _cast_int(param, value)
     try:
-        return param.kind(float(value)) if param.kind is int else float(value)
+        return float(value)
     except (TypeError, ValueError):
         raise ValueError(f"Sampler Lab: input '{param.label}' must be a number, got {value!r}") from None
+
+
+def _cast_int(param: Param, value: Any) -> int:
+    """Exact over the whole range (CADS seed: up to 2⁶⁴−1): ints and digit strings as they are; a float only where
+    it is a whole number that a float holds exactly (|x| ≤ 2⁵³), else refused rather than rounded."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    with contextlib.suppress(TypeError, ValueError):
+        return int(str(value).strip())
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Sampler Lab: input '{param.label}' must be an integer, got {value!r}") from None
+    if not number.is_integer() or abs(number) > 2 ** 53:
+        raise ValueError(f"Sampler Lab: input '{param.label}' must be an integer (above 2^53 given as an integer or "
+                         f"a string of digits, not a float), got {value!r}")
+    return int(number)
 
 
 def validate(s: Settings) -> None:
@@ -127,12 +152,20 @@ def validate(s: Settings) -> None:
         value = getattr(s, p.name)
         if not math.isfinite(value) or not p.minimum <= value <= p.maximum:
             raise ValueError(f"Sampler Lab: input '{p.label}' = {value!r} is outside [{p.minimum}, {p.maximum}].")
-    if s.s_tmin > s.s_tmax:
-        raise ValueError(f"Sampler Lab: input 'S_tmin' ({s.s_tmin}) is above 'S_tmax' ({s.s_tmax}); churn needs S_tmin "
-                         f"≤ S_tmax.")
+    with core_refusal():
+        core.check_churn_window(s.s_tmin, s.s_tmax, (PARAM_BY_NAME["s_tmin"].label, PARAM_BY_NAME["s_tmax"].label))
     if s.cads_enabled and s.tau1 > s.tau2:
         raise ValueError(f"Sampler Lab: input 'CADS tau1' ({s.tau1}) is above 'CADS tau2' ({s.tau2}); CADS needs 0 ≤ "
                          f"τ1 ≤ τ2 ≤ 1.")
+
+
+@contextlib.contextmanager
+def core_refusal() -> Iterator[None]:
+    """A refusal (ValueError) of one of the core's checks, raised again as this adapter's: "Sampler Lab: " first."""
+    try:
+        yield
+    except ValueError as error:
+        raise ValueError(f"Sampler Lab: {error}") from None
 
 
 def used_params(s: Settings, *, heun: bool, karras: bool) -> list[Param]:
@@ -157,7 +190,9 @@ def from_infotext(param: Param, fields: Mapping[str, Any]) -> Any:
 
 def check_core() -> None:
     """The core functions this adapter calls exist (a clear error for a mismatched clone)."""
-    for name in ("sample_heun_churn", "karras_sigmas", "spacing_timesteps", "sigmas_for_timesteps", "rescale_guided",
-                 "cads_gamma", "cads_noise", "call_seed", "sample_seeds", "seeded_normal", "rescale_zero_terminal_snr"):
+    for name in ("sample_heun_churn", "karras_sigmas", "spacing_timesteps", "sigmas_for_timesteps",
+                 "check_steps_within_timesteps", "check_churn_window", "rescale_guided_output", "skip_part",
+                 "normalised_time", "cads_gamma", "cads_anneal", "cads_stream", "cads_noise_seeds", "sample_seeds",
+                 "zero_terminal_snr_sigmas", "zero_terminal_snr_alphas_cumprod", "sigmas_from_alphas_cumprod"):
         if not hasattr(core, name):
             raise ImportError(f"Sampler Lab: the core (samplers/) has no '{name}'; update the whole clone.")

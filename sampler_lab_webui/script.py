@@ -9,6 +9,7 @@ from .params import NUMERIC, PARAMS, Param, Settings
 
 #: Features whose numeric parameters switch the feature on when an XYZ axis sets them.
 _SWITCH = {"CFG rescale": "rescale_enabled", "CADS": "cads_enabled"}
+_INFOTEXT_KEYS = frozenset(p.infotext_key for p in PARAMS)
 _SECTIONS = ("EDM Heun", "Karras", "CFG rescale", "CADS", "Zero terminal SNR")
 _SECTION_NOTES = {
     "EDM Heun": "Churn of the `EDM Heun` sampler (pick it in the sampler list).",
@@ -98,6 +99,8 @@ def prepare(p, args: tuple) -> None:
     if settings.ztsnr_enabled:
         host.check_ztsnr(p)
     host.begin(p, settings)
+    # A dict of p's own: X/Y/Z cells are shallow copies of one p and would share (and keep each other's) entries.
+    p.extra_generation_params = {k: v for k, v in p.extra_generation_params.items() if k not in _INFOTEXT_KEYS}
     p.extra_generation_params.update(params.infotext(settings, heun=host.uses_heun(p), karras=host.uses_karras(p)))
     if not host.register_schedulers():
         name = next((n for n, label in host.SCHEDULERS.items() if getattr(p, "scheduler", None) in (n, label)), None)

@@ -61,9 +61,10 @@ class A1111Model(torch.nn.Module):
         return self.net(x, t, cond["crossattn"], cond["vector"])
 
 
-def forge_model(shape: dict, prediction_type: str = "epsilon"):
+def forge_model(shape: dict, prediction_type: str = "epsilon", predictor=None, denoiser=None):
     """Like Forge's loaded checkpoint: `forge_objects.unet`, a real UnetPatcher around a KModel-like module whose
-    predictor is Forge's own `Prediction`."""
+    predictor is Forge's own `Prediction` (or `predictor`, e.g. its PredictionDiscreteFlow). `denoiser(x, σ)`: an
+    exact x0 prediction that replaces the network (the same for every conditioning, so CFG leaves it as it is)."""
     from backend.modules.k_prediction import Prediction
     from backend.patcher.unet import UnetPatcher
 
@@ -71,14 +72,16 @@ def forge_model(shape: dict, prediction_type: str = "epsilon"):
         def __init__(self):
             super().__init__()
             self.net = Net(shape)
-            self.predictor = Prediction(prediction_type=prediction_type, beta_schedule="linear",
-                                        linear_start=0.00085, linear_end=0.012)
+            self.predictor = predictor if predictor is not None else Prediction(
+                prediction_type=prediction_type, beta_schedule="linear", linear_start=0.00085, linear_end=0.012)
             self.diffusion_model = self.net
             self.computation_dtype = torch.float32
             self.storage_dtype = torch.float32
 
         def apply_model(self, x, t, c_crossattn=None, y=None, transformer_options=None, **_):
             sigma = t
+            if denoiser is not None:
+                return denoiser(x, sigma)
             xc = self.predictor.calculate_input(sigma, x)
             out = self.net(xc, self.predictor.timestep(sigma).float(), c_crossattn, y)
             self.net.calls[-1]["chunks"] = list((transformer_options or {}).get("cond_or_uncond", [0, 1]))

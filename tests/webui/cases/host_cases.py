@@ -38,6 +38,8 @@ from sampler_lab_webui import core, host, params, script  # noqa: E402
 from sampler_lab_webui.params import Settings  # noqa: E402
 
 STEPS = 6
+#: The processing objects of the test running, whose generations the `_reset` fixture ends.
+_MADE: list = []
 
 
 def make_model(shape=fakes.SD1, v=False):
@@ -60,6 +62,7 @@ def make_p(model, seeds, sampler="EDM Heun", scheduler="Automatic", settings=Set
         scripts=None, refiner_checkpoint_info=None, refiner_switch_at=None, sd_model=model, denoising_strength=1.0,
         extra_network_data={}, sampler=None, mask=None, nmask=None)
     p.rng = HOST.rng.ImageRNG((4, 8, 8), p.seeds)
+    _MADE.append(p)
     script.prepare(p, tuple(getattr(settings, q.name) for q in params.PARAMS))
     return p
 
@@ -85,7 +88,9 @@ def run(model, seeds, prompts=None, negatives=None, shape=fakes.SD1, **kwargs):
 def _reset():
     HOST.shared.opts.data.update(webui_host.OPTIONS)
     yield
-    host._ACTIVE = None
+    while _MADE:
+        host.end(_MADE.pop())
+    assert host.active() is None
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -98,6 +103,12 @@ def test_sampler_and_schedulers_registered():
     assert set(host.SCHEDULERS) <= names
     assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == ("EDM Heun", "Sampler Lab "
                                                                                                          "trailing")
+
+
+def test_host_is_detected_once_per_process():
+    assert host.is_forge() is FORGE
+    looked_up = host.is_forge.cache_info().misses
+    assert host.is_forge() is FORGE and host.is_forge.cache_info().misses == looked_up == 1  # no import per call
 
 
 def test_core_loaded_under_unique_name():
@@ -141,6 +152,49 @@ def test_edm_heun_image_is_the_same_alone_or_in_a_batch():
     assert not torch.allclose(batch[0], batch[1])
 
 
+def _nearest_point_tv(samples: torch.Tensor, points: torch.Tensor, weights: torch.Tensor) -> float:
+    """Total variation between the points' weights and the share of samples nearest to each point."""
+    nearest = torch.cdist(samples.reshape(len(samples), -1).double(), points.reshape(len(points), -1)).argmin(dim=1)
+    share = torch.bincount(nearest, minlength=len(points)).double() / len(samples)
+    return 0.5 * (share - weights / weights.sum()).abs().sum().item()
+
+
+def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
+    """Forge's real PredictionDiscreteFlow (shift 3) around the exact x0 of 8 points: churned EDM Heun through the
+    host's sampler lands on the points with their true weights (TV within the sampling noise of n images), as the
+    churn-free run does; churn added the VE way (the old behaviour) is off by more than that. A1111 runs flow models
+    only as SD3 (`is_sd3`, a loader of full checkpoints): there the form is read off that flag."""
+    import math
+
+    if not FORGE:
+        assert host.model_form(types.SimpleNamespace(is_sd3=True)) is core.FLOW
+        assert host.model_form(make_model()) is core.VE and host.model_form(make_model(v=True)) is core.VE
+        return
+    from backend.modules.k_prediction import PredictionDiscreteFlow
+    g = torch.Generator().manual_seed(0)
+    points = torch.randn(8, 4, 8, 8, generator=g, dtype=torch.float64) * torch.linspace(0.5, 2.0, 8).reshape(8, 1, 1, 1)
+    weights = torch.linspace(1.0, 3.0, 8, dtype=torch.float64)
+    exact = core.denoiser_in_form(core.gaussian_mixture_denoiser(points, weights, 0.0), core.FLOW)
+    text = dict(context=8, tokens=1, vector=None)  # the exact denoiser reads no prompt: a small one keeps CFG cheap
+    model = fakes.forge_model(text, predictor=PredictionDiscreteFlow(shift=3.0), denoiser=exact)
+    HOST.use_model(model)
+    assert host.model_form(model) is core.FLOW
+    n, churn = 256, Settings(s_churn=20.0, s_tmin=0.05, s_tmax=50.0, s_noise=1.0)
+    bound = 0.5 * math.sqrt(7 / n) + math.sqrt(math.log(1e6) / (2 * n))  # E[TV] bound plus McDiarmid, p < 1e-6
+    seeds = list(range(n))
+    tv = {name: _nearest_point_tv(run(model, seeds, shape=text, settings=settings, scheduler="Simple", steps=16)[1],
+                                  points, weights) for name, settings in (("plain", Settings()), ("churn", churn))}
+    original = host.model_form
+    host.model_form = lambda sd_model: core.VE  # churn added as x + √(σ̂² − σ²)·ε on the flow state
+    try:
+        tv["ve churn"] = _nearest_point_tv(run(model, seeds, shape=text, settings=churn, scheduler="Simple",
+                                               steps=16)[1], points, weights)
+    finally:
+        host.model_form = original
+    assert tv["plain"] <= bound and tv["churn"] <= bound, (tv, bound)
+    assert tv["ve churn"] > bound, (tv, bound)
+
+
 # ------------------------------------------------------------------------------------------------------------
 # schedules
 # ------------------------------------------------------------------------------------------------------------
@@ -174,6 +228,12 @@ def test_spacing_schedules_hit_lin_table_2_timesteps(spacing, expected):
     assert sigmas[-1] == 0
     timesteps = sampler.model_wrap.sigma_to_t(sigmas[:-1]).round().long().tolist()
     assert timesteps == expected
+
+
+def test_spacing_refuses_more_steps_than_timesteps_naming_the_input():
+    with pytest.raises(ValueError, match="^Sampler Lab: input 'steps' = 1001 is more than the model's 1000 discrete "
+                                         "timesteps; use at most 1000.$"):
+        _sigmas(make_model(), "samplerlab_trailing", steps=1001)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -308,6 +368,31 @@ def test_cads_anneals_tokens_and_pooled_part_never_size_embeddings():
     noise = core.seeded_normal([core.call_seed(s, 14.0, 0) for s in seeds], original_ctx.shape[1:])
     expected = core.cads_noise(original_ctx, torch.full((2,), gamma), 0.5, psi=1.0, rescale=True, noise=noise)
     torch.testing.assert_close(call["context"][prow], expected, rtol=1e-4, atol=1e-4)
+
+
+def test_cads_gives_each_and_prompt_its_own_stream():
+    """The stream scheme of samplers/seeds.py: AND-prompt j is prompt j (ComfyUI: entry j of a combined CONDITIONING),
+    so the same prompt twice gets two noises, the first the one it gets alone."""
+    shape, parser = fakes.SDXL, HOST.prompt_parser
+    model = make_model(shape)
+    p = make_p(model, [21], sampler="Euler", settings=Settings(cads_enabled=True, tau1=0.3, tau2=0.8, noise_scale=0.5))
+    clean = fakes.prompt_cond(shape, 0)
+    same = parser.ComposableScheduledPromptConditioning([parser.ScheduledPromptConditioning(10, clean)], 1.0)
+    c = parser.MulticondLearnedConditioning(shape=(1,), batch=[[same, same]])  # "same AND same"
+    uc = [[parser.ScheduledPromptConditioning(10, fakes.prompt_cond(shape, 100))]]
+    net = net_of(model)
+    net.calls.clear()
+    try:
+        _one_call(model, p, "Euler", torch.zeros(1, 4, 8, 8), torch.full((1,), 14.0), c, uc, 5.0)
+    finally:
+        host.end(p)
+    rows = torch.cat([call["context"] for call in net.calls])  # every conditioning row the network saw
+    gamma = core.cads_gamma(float(net.calls[-1]["t"][0] / 999), 0.3, 0.8)
+    seed = core.sample_seeds(21, None, 1)[0]
+    for j in (0, 1):
+        noise = core.seeded_normal([core.call_seed(seed, 14.0, 4 * j)], clean["crossattn"].shape)  # stream 4·j
+        expected = core.cads_noise(clean["crossattn"][None], gamma, 0.5, noise=noise)[0]
+        assert sum(torch.allclose(row, expected, rtol=1e-4, atol=1e-4) for row in rows) == 1, f"AND-prompt {j}"
 
 
 def test_cads_leaves_low_noise_calls_clean_and_is_batch_invariant():
