@@ -23,19 +23,21 @@ test-cpu-kernels: setup
 	for cap in default avx2 avx512; do ATEN_CPU_CAPABILITY=$$cap $(PY) -m pytest -q $(CORE_TESTS) || exit 1; done
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q $(CORE_TESTS)
 
-# Lint, the JS mirror against its goldens, then the whole Python suite.
+# Lint, the JS mirror against its goldens, then the whole Python suite (the booted web UIs: make test-webui).
 test: setup
 	$(VENV)/bin/ruff check .
 	node --test tests/js
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=tests/webui_boot
 
 # Everything generated from the code (each has a test that fails while it is stale): the example and demo workflows
-# (from the host's /object_info), the JS goldens, the README's bad-input table (from the real server's answers).
+# (from the host's /object_info), the JS goldens, the README's bad-input table (from the real server's answers) and
+# family table (from every node on the tiny model of each family).
 regen: setup
 	$(PY) tools/make_workflows.py
 	$(PY) demo/make_workflows.py
 	$(PY) tools/make_js_goldens.py
 	$(PY) tools/make_bad_input_table.py
+	$(PY) tools/make_family_table.py
 
 demo: setup
 	$(PY) demo/run_demo.py
@@ -54,7 +56,18 @@ clean:
 # development host or on COMFYUI_ROOT:               make test-frontend-latest [COMFYUI_ROOT=...]
 HOST_ROOT = $(abspath $(COMFYUI_ROOT))
 # Tests that never touch ComfyUI (the A1111/Forge hosts in their own venvs) run once, in `make test`.
-NOT_COMFYUI := --ignore=tests/webui/test_webui_hosts.py --ignore=tests/webui/test_webui_gradio.py
+NOT_COMFYUI := --ignore=tests/webui/test_webui_hosts.py --ignore=tests/webui/test_webui_gradio.py --ignore=tests/webui_boot
+
+# The A1111 1.10.1 and Forge web UIs booted for real (unmodified trees from ../shared/hosts, this checkout in their
+# extensions/, a random-weight SD1.5 checkpoint; tools/setup_webui_boot.sh), Sampler Lab through their HTTP API
+# (tests/webui_boot), one host after the other:      make test-webui [WEBUI_HOSTS="a1111 forge forge-classic"]
+WEBUI_HOSTS ?= a1111 forge
+.PHONY: test-webui
+test-webui: setup
+	@if [ ! -d ../shared/hosts ]; then echo "test-webui: skipped: no ../shared/hosts/ (the web UI trees)"; exit 0; fi; \
+	for host in $(WEBUI_HOSTS); do bash tools/setup_webui_boot.sh $$host || exit 1; done; \
+	SAMPLERLAB_BOOT_HOSTS=$$(echo $(WEBUI_HOSTS) | tr ' ' ,) $(PY) -m pytest -q tests/webui_boot
+
 HOST_VENV = .host/venv-$(notdir $(HOST_ROOT))
 HOST_0330 := .host/comfyui-0.33.0
 HOST_0330_TARBALL := ../shared/hosts/comfyui-0.33.0.tar.gz
