@@ -260,7 +260,7 @@ def bench_e2e(dev: Device, pack, model, family: str, latent_shape, steps: int, r
 
 def summarise_e2e(pairs: list[dict], probes: dict, steps: int) -> dict:
     ratio = statistics.median(p["ours"]["wall_s"] / p["host"]["wall_s"] for p in pairs)
-    med = lambda side, key: statistics.median(p[side][key] for p in pairs) if pairs[0][side][key] is not None else None  # noqa: E731
+    med = lambda side, key: statistics.median(p[side][key] for p in pairs) if pairs[0][side][key] is not None else None
     res = {"pairs": pairs, "probes": probes, "steps": steps, "time_ratio": ratio,
            "ours_s": med("ours", "wall_s"), "host_s": med("host", "wall_s"),
            "calls": {side: pairs[0][side]["model_calls"] for side in ("ours", "host")}}
@@ -352,7 +352,7 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
     costs = {}
     if unet_reps:
         with torch.no_grad():
-            call = lambda: base.apply_model(x, t, transformer_options=options, **kwargs)  # noqa: E731
+            call = lambda: base.apply_model(x, t, transformer_options=options, **kwargs)
             costs["model"] = timed(dev, call, unet_reps, warmup=1 if dev.cuda else 0)
 
     class NoModel:  # CADS hands the annealed conditioning to this executor: a no-op, so only CADS is timed
@@ -364,7 +364,7 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
     cads_model = nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0]
     (cads,) = cads_model.wrappers["apply_model"]["samplerlab_cads"]
     extra = {"y": kwargs["y"]} if "y" in kwargs else {}
-    cads_at = lambda s: lambda: cads(NoModel(), x, torch.full_like(t, s), None, kwargs["c_crossattn"], None,  # noqa: E731
+    cads_at = lambda s: lambda: cads(NoModel(), x, torch.full_like(t, s), None, kwargs["c_crossattn"], None,
                                      options, **extra)
     costs["cads"], costs["cads_idle"] = timed(dev, cads_at(full), reps), timed(dev, cads_at(idle), reps)
 
@@ -452,7 +452,7 @@ def report(meta: dict, results: dict) -> str:
     for fam, r in results.items():
         for label, c in r.get("per_call", {}).items():
             m = c.get("model")
-            share = lambda k: f"{c[k] / m * 100:.3g} %" if m else "—"  # noqa: E731
+            share = lambda k: f"{c[k] / m * 100:.3g} %" if m else "—"
             v = (f"{verdict(max(c['cads'], c['cads_idle']) / m * 100, 1.0)} / {verdict(c['rescale'] / m * 100, 0.5)}"
                  if m else "—")
             lines.append(f"| {label} | {c['batch']} | {fmt_s(m)} | {fmt_s(c['cads'])} | {share('cads')} | "
@@ -499,7 +499,7 @@ def report(meta: dict, results: dict) -> str:
     for fam, r in results.items():
         for row in r.get("scale", []):
             m = row.get("model")
-            pct = lambda key: f"{row[key] / m * 100:.3g} %" if m else "—"  # noqa: E731
+            pct = lambda key: f"{row[key] / m * 100:.3g} %" if m else "—"
             lines.append(f"| {fam} | {row['batch']} | {row['side']}×{row['side']} | {fmt_s(m)} | "
                          f"{fmt_s(row['cads'])} | "
                          f"{fmt_s(row['cads_idle'])} | {fmt_s(row['rescale'])} | {pct('cads')} | {pct('rescale')} |")
@@ -567,7 +567,7 @@ def host_version() -> str:
     try:
         import comfyui_version
         return comfyui_version.__version__
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "unknown"
 
 

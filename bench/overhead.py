@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=15)
     args = parser.parse_args()
     hostlib.import_host()
-    sync = lambda: None  # noqa: E731  (CPU: work is synchronous)
+    sync = lambda: None
     torch.manual_seed(0)
 
     heun = bench_heun("cpu", args.reps, sync)

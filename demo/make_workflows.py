@@ -10,8 +10,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "tools"))
-from hostserver import REPO_DIR, HostServer  # noqa: E402
-from workflow_api import Graph  # noqa: E402
+from hostserver import REPO_DIR, HostServer
+from workflow_api import Graph
 
 OUT_DIR = os.path.join(REPO_DIR, "workflows", "demo")
 with open(os.path.join(os.path.dirname(os.path.realpath(__file__)), "workflow_notes.json"), encoding="utf-8") as f:

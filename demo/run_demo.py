@@ -17,12 +17,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "tools"))
-from hostserver import REPO_DIR, HostServer  # noqa: E402
-from workflow_api import ui_to_api  # noqa: E402
+from hostserver import REPO_DIR, HostServer
+from workflow_api import ui_to_api
 
 sys.path.insert(0, REPO_DIR)
-import samplers as S  # noqa: E402
-from demo.dataset import make_dataset  # noqa: E402
+import samplers as S
+from demo.dataset import make_dataset
 
 WORKFLOW_DIR = os.path.join(REPO_DIR, "workflows", "demo")
 

@@ -192,7 +192,7 @@ def schedule_function(name: str) -> Callable[..., torch.Tensor]:
 
 
 def has_scheduler_list() -> bool:
-    from modules import sd_schedulers  # noqa: F401  (Forge Classic lacks it)
+    from modules import sd_schedulers
     return hasattr(sd_schedulers, "schedulers") and hasattr(sd_schedulers, "Scheduler")
 
 

@@ -186,13 +186,3 @@ def from_infotext(param: Param, fields: Mapping[str, Any]) -> Any:
     """A parameter's value from pasted infotext: its entry, else its default (so a paste resets what it omits)."""
     value = fields.get(param.infotext_key)
     return param.default if value is None else _cast(param, value)
-
-
-def check_core() -> None:
-    """The core functions this adapter calls exist (a clear error for a mismatched clone)."""
-    for name in ("sample_heun_churn", "karras_sigmas", "spacing_timesteps", "sigmas_for_timesteps",
-                 "check_steps_within_timesteps", "check_churn_window", "rescale_guided_output", "skip_part",
-                 "normalised_time", "cads_gamma", "cads_anneal", "cads_stream", "cads_noise_seeds", "sample_seeds",
-                 "zero_terminal_snr_sigmas", "zero_terminal_snr_alphas_cumprod", "sigmas_from_alphas_cumprod"):
-        if not hasattr(core, name):
-            raise ImportError(f"Sampler Lab: the core (samplers/) has no '{name}'; update the whole clone.")

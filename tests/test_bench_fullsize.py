@@ -61,7 +61,7 @@ def test_cuda_branches_on_stubs(fullsize, monkeypatch):
 
 
 def test_device_and_dtype_from_the_run(fullsize):
-    parse = lambda *a: fullsize.resolve(type("A", (), {"device": a[0], "dtype": a[1]}))  # noqa: E731
+    parse = lambda *a: fullsize.resolve(type("A", (), {"device": a[0], "dtype": a[1]}))
     assert parse("cpu", "auto") == (torch.device("cpu"), torch.float32)
     if torch.cuda.is_available():
         assert parse("auto", "auto") == (torch.device("cuda"), torch.float16)

@@ -237,7 +237,7 @@ def test_rescale_guided_output_rescales_the_models_own_output():
 
 def test_normalised_time_is_the_models_timestep_over_its_last():
     table = torch.linspace(0.03, 14.6, 1000)
-    timestep = lambda sigma: (table - sigma.reshape(-1, 1)).abs().argmin(dim=1)  # noqa: E731  (nearest timestep)
+    timestep = lambda sigma: (table - sigma.reshape(-1, 1)).abs().argmin(dim=1)
     t = S.normalised_time(timestep, torch.tensor([14.6, table[499].item(), 0.03]), 999)
     assert t.dtype == torch.float32
     torch.testing.assert_close(t, torch.tensor([1.0, 499 / 999, 0.0]))

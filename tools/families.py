@@ -466,7 +466,7 @@ def run_cell(family: Family, node: str) -> Outcome:
         if any(f"'{name}'" in message for name in _input_names(cls)):
             return Outcome("refused", message)
         return Outcome("wrong", f"ValueError not naming an input: {message[:120]}")
-    except Exception as e:  # noqa: BLE001  (any crash is a finding, reported in the cell)
+    except Exception as e:
         return Outcome("wrong", f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}")
     return Outcome("works")
 

@@ -57,19 +57,19 @@ def import_host(cpu: bool = True):
         args.cpu = bool(cpu)
     # The host's nodes.py puts ComfyUI/comfy/ at sys.path[0] (so `import utils` would then find comfy/utils.py);
     # main.py imports the top-level `utils` package first; do the same.
-    import utils.install_util  # noqa: F401
+    import utils.install_util
     import utils.extra_config  # noqa: F401
     import folder_paths  # noqa: F401
     # A stray `nodes` (e.g. our own nodes/ package via the repo root on sys.path) must not shadow the host's.
     _ensure_host_nodes_module()
-    import comfy.model_management  # noqa: F401
-    import comfy.utils  # noqa: F401
-    import comfy.model_base  # noqa: F401
-    import comfy.model_patcher  # noqa: F401
-    import comfy.supported_models  # noqa: F401
-    import comfy.sample  # noqa: F401
-    import comfy.samplers  # noqa: F401
-    import comfy.k_diffusion.sampling  # noqa: F401
+    import comfy.model_management
+    import comfy.utils
+    import comfy.model_base
+    import comfy.model_patcher
+    import comfy.supported_models
+    import comfy.sample
+    import comfy.samplers
+    import comfy.k_diffusion.sampling
     import nodes  # noqa: F401  (host nodes.py)
     _HOST_IMPORTED = True
     return comfy.model_management

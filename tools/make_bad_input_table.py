@@ -10,9 +10,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from bad_input import render_table, run_cases, with_table  # noqa: E402
-from hostserver import HostServer  # noqa: E402
-from hostlib import REPO_DIR  # noqa: E402
+from bad_input import render_table, run_cases, with_table
+from hostserver import HostServer
+from hostlib import REPO_DIR
 
 README = os.path.join(REPO_DIR, "README.md")
 RESULTS = os.path.join(REPO_DIR, "out", "bad_input", "results.json")

@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from hostlib import REPO_DIR  # noqa: E402
+from hostlib import REPO_DIR
 
 README = os.path.join(REPO_DIR, "README.md")
 

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from hostserver import HOST_DIR, PACK_NODE_DIR_NAME, REPO_DIR, command  # noqa: E402
+from hostserver import HOST_DIR, PACK_NODE_DIR_NAME, REPO_DIR, command
 
 
 def main() -> None:

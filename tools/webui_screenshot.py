@@ -57,7 +57,7 @@ def _a1111_look() -> str | None:
     from webui_host import _module  # the webui tests' stand-in helper
 
     sys.path.insert(0, os.path.realpath(A1111_ROOT))
-    import modules  # noqa: F401  (the host's package)
+    import modules
     callbacks = _module("modules.script_callbacks", before_component_callback=lambda *a, **k: None,
                         after_component_callback=lambda *a, **k: None)
     _module("modules.scripts", scripts_current=None, script_callbacks=callbacks)

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fakes  # noqa: E402
-import webui_host  # noqa: E402
+import fakes
+import webui_host
 
 KIND = os.environ["SAMPLERLAB_WEBUI_KIND"]
 HOST = webui_host.load(KIND, os.environ["SAMPLERLAB_WEBUI_ROOT"])
@@ -312,7 +312,7 @@ def test_cfg_rescale_ddim_in_the_models_output_space(v):
     finally:
         host.end(p)
     a = fakes.sd_alphas_cumprod()[700]
-    ctx = lambda ks: torch.stack([fakes.prompt_cond(shape, k) for k in ks])  # noqa: E731
+    ctx = lambda ks: torch.stack([fakes.prompt_cond(shape, k) for k in ks])
     # The network's input: A1111's DDIM feeds x_t itself; Forge rescales x_t to σ-space and back (c_in·x·√(σ²+1)).
     f_pos, f_neg = model.net(x, t, ctx([0, 1])), model.net(x, t, ctx([100, 101]))  # the model's own ε or v
     guided = f_neg + cfg * (f_pos - f_neg)

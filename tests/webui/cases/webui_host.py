@@ -136,9 +136,3 @@ def load(kind: str, root: str) -> Host:
         finally:
             sys.argv = argv
     return Host(kind, root)
-
-
-def load_adapter():
-    """The adapter exactly as `scripts/sampler_lab.py` loads it (under its unique package name)."""
-    spec = importlib.util.spec_from_file_location("sampler_lab_entry", os.path.join(REPO, "scripts", "sampler_lab.py"))
-    return spec, sys.modules.get("sampler_lab_webui")
