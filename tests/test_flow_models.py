@@ -20,7 +20,7 @@ def pack(host):
 
 
 @pytest.fixture(scope="module")
-def S(pack):
+def core(pack):
     return pack.samplers
 
 
@@ -33,9 +33,10 @@ def points():
 
 
 @pytest.fixture(scope="module")
-def flow_model(host, S, points):
+def flow_model(host, core, points):
     """ModelType.FLOW on ModelSamplingDiscreteFlow (shift 3), the exact flow denoiser of `points`."""
-    return host.exact_flow_model(S.denoiser_in_form(S.gaussian_mixture_denoiser(*points, 0.0), S.FLOW), channels=3)
+    exact = core.denoiser_in_form(core.gaussian_mixture_denoiser(*points, 0.0), core.FLOW)
+    return host.exact_flow_model(exact, channels=3)
 
 
 @pytest.fixture(scope="module")
@@ -117,19 +118,19 @@ def test_churn_keeps_the_data_weights_on_a_flow_model(pack, flow_model, points, 
     assert nearest_point_tv(out, *points) < tv_noise_bound(POINTS, SAMPLES)
 
 
-def test_karras_nodes_run_eq5_over_the_noise_level_of_a_flow_model(pack, S, flow_model, points):
+def test_karras_nodes_run_eq5_over_the_noise_level_of_a_flow_model(pack, core, flow_model, points):
     """Karras Sigmas and the EDM KSampler on a flow model: eq. 5 over σ = t/(1 − t) from σ(t_min) to 80 (σ(1) is
     infinite), in t; the KSampler samples with exactly that schedule (compared through SamplerCustom)."""
     nodes = pack.NODE_CLASS_MAPPINGS
     ms = flow_model.get_model_object("model_sampling")
     t_min = float(ms.sigma_min)
     (levels,) = nodes["SamplerLabKarrasSigmas"]().get_sigmas(8, 0.0, 0.0, 7.0, flow_model)
-    expected = S.karras_sigmas(8, t_min / (1 - t_min), 80.0, 7.0, dtype=torch.float64)
+    expected = core.karras_sigmas(8, t_min / (1 - t_min), 80.0, 7.0, dtype=torch.float64)
     torch.testing.assert_close(levels.double(), expected / (1 + expected), rtol=1e-6, atol=0)
     (explicit,) = nodes["SamplerLabKarrasSigmas"]().get_sigmas(8, 0.5, 9.0, 7.0, flow_model)  # inputs are σ, not t
     assert explicit[0].item() == pytest.approx(0.9) and explicit[-2].item() == pytest.approx(1 / 3)
     (ve_levels,) = nodes["SamplerLabKarrasSigmas"]().get_sigmas(8, 0.0292, 14.6146, 7.0)  # no model: VE, as before
-    assert torch.equal(ve_levels, S.karras_sigmas(8, 0.0292, 14.6146, 7.0))
+    assert torch.equal(ve_levels, core.karras_sigmas(8, 0.0292, 14.6146, 7.0))
     cond = [[torch.zeros(1, 1, 8), {}]]
     latent = {"samples": points_latent(4)}
     (out,) = nodes["SamplerLabKSampler"]().sample(flow_model, 3, 8, 1.0, cond, cond, latent, 1.0, 7.0, 0.0, 0.05,

@@ -25,12 +25,14 @@ def pack(host):
 
 
 @pytest.fixture(scope="module")
-def N(pack):
+def nodes(pack):
+    """The pack's node instances by node id."""
     return {name: cls() for name, cls in pack.NODE_CLASS_MAPPINGS.items()}
 
 
 @pytest.fixture(scope="module")
-def S(pack):
+def core(pack):
+    """The pack's science core (samplers/), as the pack imported it."""
     return pack.samplers
 
 
@@ -78,15 +80,15 @@ def test_node_contract(pack):
     assert pack.WEB_DIRECTORY == "./js"
 
 
-def test_karras_sigmas_default_to_the_model_range(host, N):
+def test_karras_sigmas_default_to_the_model_range(host, nodes):
     model = host.tiny_model("sd15_eps")
     ms = model.get_model_object("model_sampling")
-    (sigmas,) = N["SamplerLabKarrasSigmas"].get_sigmas(10, 0.0, 0.0, 7.0, model=model)
+    (sigmas,) = nodes["SamplerLabKarrasSigmas"].get_sigmas(10, 0.0, 0.0, 7.0, model=model)
     assert sigmas.shape == (11,)
     assert sigmas[0].item() == pytest.approx(float(ms.sigma_max), rel=1e-6)
     assert sigmas[-2].item() == pytest.approx(float(ms.sigma_min), rel=1e-6)
     assert sigmas[-1].item() == 0.0
-    (explicit,) = N["SamplerLabKarrasSigmas"].get_sigmas(10, 0.1, 5.0, 3.0, model=model)
+    (explicit,) = nodes["SamplerLabKarrasSigmas"].get_sigmas(10, 0.1, 5.0, 3.0, model=model)
     assert explicit[0].item() == pytest.approx(5.0) and explicit[-2].item() == pytest.approx(0.1)
 
 
@@ -96,38 +98,38 @@ def test_karras_sigmas_default_to_the_model_range(host, N):
     (dict(steps=10, sigma_min=0.1, sigma_max=10.0, rho=0.0), "rho"),
     (dict(steps=0, sigma_min=0.1, sigma_max=10.0, rho=7.0), "steps"),
 ])
-def test_karras_sigmas_bad_input_names_the_input(N, kwargs, word):
+def test_karras_sigmas_bad_input_names_the_input(nodes, kwargs, word):
     with pytest.raises(ValueError, match=word):
-        N["SamplerLabKarrasSigmas"].get_sigmas(**kwargs)
+        nodes["SamplerLabKarrasSigmas"].get_sigmas(**kwargs)
 
 
-def test_spacing_sigmas_from_the_model_schedule(host, N, S):
+def test_spacing_sigmas_from_the_model_schedule(host, nodes, core):
     model = host.tiny_model("sd15_eps")
     table = model.get_model_object("model_sampling").sigmas
     for spacing, first in (("trailing", 999), ("linspace", 999), ("leading", 900)):
-        (sigmas,) = N["SamplerLabSpacingSigmas"].get_sigmas(model, 10, spacing)
+        (sigmas,) = nodes["SamplerLabSpacingSigmas"].get_sigmas(model, 10, spacing)
         assert sigmas.shape == (11,) and sigmas[-1].item() == 0.0
         assert sigmas[0].item() == pytest.approx(table[first].item(), rel=1e-6), spacing
-        expected = table[S.spacing_timesteps(spacing, 10, 1000)]
+        expected = table[core.spacing_timesteps(spacing, 10, 1000)]
         torch.testing.assert_close(sigmas[:-1], expected.float())
     with pytest.raises(ValueError, match="steps"):
-        N["SamplerLabSpacingSigmas"].get_sigmas(model, 1001, "trailing")
+        nodes["SamplerLabSpacingSigmas"].get_sigmas(model, 1001, "trailing")
 
 
-def test_discrete_only_nodes_refuse_a_continuous_model(host, N):
+def test_discrete_only_nodes_refuse_a_continuous_model(host, nodes):
     import comfy_extras.nodes_model_advanced as advanced
     model = host.tiny_model("sd15_v")
     continuous = advanced.ModelSamplingContinuousEDM().patch(model, "v_prediction", 120.0, 0.002)[0]
     with pytest.raises(ValueError, match="model"):
-        N["SamplerLabSpacingSigmas"].get_sigmas(continuous, 10, "trailing")
+        nodes["SamplerLabSpacingSigmas"].get_sigmas(continuous, 10, "trailing")
     with pytest.raises(ValueError, match="model"):
-        N["SamplerLabZeroTerminalSNR"].patch(continuous)
+        nodes["SamplerLabZeroTerminalSNR"].patch(continuous)
 
 
-def test_zero_terminal_snr_rescales_a_clone(host, N, S):
+def test_zero_terminal_snr_rescales_a_clone(host, nodes, core):
     model = host.tiny_model("sd15_v")
     before = model_state(model)
-    (patched,) = N["SamplerLabZeroTerminalSNR"].patch(model)
+    (patched,) = nodes["SamplerLabZeroTerminalSNR"].patch(model)
     assert_state_equal(before, model_state(model))
     old = model.get_model_object("model_sampling").sigmas.double()
     new = patched.get_model_object("model_sampling").sigmas.double()
@@ -138,15 +140,16 @@ def test_zero_terminal_snr_rescales_a_clone(host, N, S):
     assert math.isfinite(new[-1].item()) and new[-1].item() > 1000.0
     assert sqrt_new[-1].item() < 1e-3
     # It samples: trailing spacing starts at the finite stand-in for σ = ∞ and the result is finite.
-    (sigmas,) = N["SamplerLabSpacingSigmas"].get_sigmas(patched, 4, "trailing")
+    (sigmas,) = nodes["SamplerLabSpacingSigmas"].get_sigmas(patched, 4, "trailing")
     assert sigmas[0].item() == pytest.approx(new[-1].item(), rel=1e-6)
-    out = sample_custom(patched, N["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(1))
+    heun = nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0]
+    out = sample_custom(patched, heun, sigmas, host.latent(1))
     assert torch.isfinite(out).all()
 
 
-def test_zero_terminal_snr_refuses_eps_prediction(host, N):
+def test_zero_terminal_snr_refuses_eps_prediction(host, nodes):
     with pytest.raises(ValueError, match="v-prediction"):
-        N["SamplerLabZeroTerminalSNR"].patch(host.tiny_model("sd15_eps"))
+        nodes["SamplerLabZeroTerminalSNR"].patch(host.tiny_model("sd15_eps"))
 
 
 def counting(model):
@@ -163,11 +166,11 @@ def counting(model):
     return m, calls
 
 
-def test_heun_churn_sampler_costs_2n_minus_1_calls_and_reports_progress(host, N, S):
+def test_heun_churn_sampler_costs_2n_minus_1_calls_and_reports_progress(host, nodes, core):
     model, calls = counting(host.tiny_model("sd15_eps"))
-    sigmas = S.karras_sigmas(6, 0.0292, 14.61, 7.0)
+    sigmas = core.karras_sigmas(6, 0.0292, 14.61, 7.0)
     steps_seen = []
-    sampler = N["SamplerLabHeunChurn"].get_sampler(0.0, 0.05, 50.0, 1.0)[0]
+    sampler = nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.05, 50.0, 1.0)[0]
     out = sample_custom(model, sampler, sigmas, host.latent(1), callback=lambda i, x0, x,
                         total: steps_seen.append((i, total)))
     assert torch.isfinite(out).all()
@@ -175,15 +178,15 @@ def test_heun_churn_sampler_costs_2n_minus_1_calls_and_reports_progress(host, N,
     assert steps_seen == [(i, 6) for i in range(6)]
 
 
-def test_heun_churn_same_seed_same_result_and_per_sample_noise(host, N, S):
+def test_heun_churn_same_seed_same_result_and_per_sample_noise(host, nodes, core):
     model = host.tiny_model("sd15_eps")
-    sigmas = S.karras_sigmas(5, 0.0292, 14.61, 7.0)
-    churn = N["SamplerLabHeunChurn"].get_sampler(30.0, 0.0, 1e3, 1.0)[0]
+    sigmas = core.karras_sigmas(5, 0.0292, 14.61, 7.0)
+    churn = nodes["SamplerLabHeunChurn"].get_sampler(30.0, 0.0, 1e3, 1.0)[0]
     batch = sample_custom(model, churn, sigmas, host.latent(3), seed=11)
     again = sample_custom(model, churn, sigmas, host.latent(3), seed=11)
     assert torch.equal(batch, again)
-    plain = sample_custom(model, N["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(3),
-                          seed=11)
+    plain = sample_custom(model, nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas,
+                          host.latent(3), seed=11)
     scale = batch.std().item()
     assert (batch - plain).abs().max().item() > 0.05 * scale  # churn does something
     for k in range(3):
@@ -191,58 +194,57 @@ def test_heun_churn_same_seed_same_result_and_per_sample_noise(host, N, S):
         torch.testing.assert_close(alone[0], batch[k], rtol=1e-4, atol=1e-4 * scale)
 
 
-def test_heun_churn_refuses_crossed_window_and_nan_latent(host, N, S):
+def test_heun_churn_refuses_crossed_window_and_nan_latent(host, nodes, core):
     with pytest.raises(ValueError, match="s_tmin"):
-        N["SamplerLabHeunChurn"].get_sampler(1.0, 5.0, 1.0, 1.0)
+        nodes["SamplerLabHeunChurn"].get_sampler(1.0, 5.0, 1.0, 1.0)
     bad = torch.zeros(1, 4, 16, 16)
     bad[0, 1, 2, 3] = float("inf")
-    sampler = N["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0]
+    sampler = nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0]
     with pytest.raises(ValueError, match="latent_image"):
-        sample_custom(host.tiny_model("sd15_eps"), sampler, S.karras_sigmas(3, 0.03, 14.6), {"samples": bad})
+        sample_custom(host.tiny_model("sd15_eps"), sampler, core.karras_sigmas(3, 0.03, 14.6), {"samples": bad})
 
 
-def ksampler(N, model, latent, seed=5, steps=4, denoise=1.0, rho=7.0, s_churn=10.0):
+def ksampler(nodes, model, latent, seed=5, steps=4, denoise=1.0, rho=7.0, s_churn=10.0):
     from hostlib import sd15_conditioning
-    return N["SamplerLabKSampler"].sample(model, seed, steps, 5.0, sd15_conditioning(1), sd15_conditioning(2), latent,
-                                          denoise,
-                                          rho, s_churn, 0.0, 1e3, 1.0)[0]["samples"]
+    return nodes["SamplerLabKSampler"].sample(model, seed, steps, 5.0, sd15_conditioning(1), sd15_conditioning(2),
+                                              latent, denoise, rho, s_churn, 0.0, 1e3, 1.0)[0]["samples"]
 
 
-def test_ksampler_is_karras_plus_heun_churn_and_reproducible(host, N, S):
+def test_ksampler_is_karras_plus_heun_churn_and_reproducible(host, nodes, core):
     model = host.tiny_model("sd15_eps")
-    out = ksampler(N, model, host.latent(2))
-    assert torch.equal(out, ksampler(N, model, host.latent(2)))
+    out = ksampler(nodes, model, host.latent(2))
+    assert torch.equal(out, ksampler(nodes, model, host.latent(2)))
     ms = model.get_model_object("model_sampling")
-    sigmas = S.karras_sigmas(4, float(ms.sigma_min), float(ms.sigma_max), 7.0)
-    manual = sample_custom(model, N["SamplerLabHeunChurn"].get_sampler(10.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(2),
-                           seed=5)
+    sigmas = core.karras_sigmas(4, float(ms.sigma_min), float(ms.sigma_max), 7.0)
+    manual = sample_custom(model, nodes["SamplerLabHeunChurn"].get_sampler(10.0, 0.0, 1e3, 1.0)[0], sigmas,
+                           host.latent(2), seed=5)
     assert torch.equal(out, manual)
-    alone = ksampler(N, model, {"samples": torch.zeros(1, 4, 16, 16), "batch_index": [1]})
+    alone = ksampler(nodes, model, {"samples": torch.zeros(1, 4, 16, 16), "batch_index": [1]})
     torch.testing.assert_close(alone[0], out[1], rtol=1e-4, atol=1e-4 * out.std().item())
-    assert not torch.allclose(out, ksampler(N, model, host.latent(2), rho=1.0))
+    assert not torch.allclose(out, ksampler(nodes, model, host.latent(2), rho=1.0))
 
 
 @pytest.mark.parametrize("denoise", [1.0, 0.5, 0.3])
-def test_ksampler_matches_the_hosts_heun_karras_with_churn_off(host, N, denoise):
+def test_ksampler_matches_the_hosts_heun_karras_with_churn_off(host, nodes, denoise):
     """With S_churn = 0 the EDM KSampler is the host's KSampler with heun + karras (ρ = 7), partial denoise included."""
     from hostlib import ksample, sd15_conditioning
     model = host.tiny_model("sd15_eps")
     start = host.latent(2, seed=4)
-    ours = ksampler(N, model, start, steps=4, denoise=denoise, s_churn=0.0)
+    ours = ksampler(nodes, model, start, steps=4, denoise=denoise, s_churn=0.0)
     theirs = ksample(model, sd15_conditioning(1), sd15_conditioning(2), start, seed=5, steps=4, cfg=5.0,
                      sampler_name="heun", scheduler="karras", denoise=denoise)
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4 * theirs.std().item())
     assert not torch.allclose(ours, start["samples"])
 
 
-def test_ksampler_denoise_zero_and_bad_latent(host, N):
+def test_ksampler_denoise_zero_and_bad_latent(host, nodes):
     model = host.tiny_model("sd15_eps")
     start = host.latent(1, seed=4)
-    assert torch.equal(ksampler(N, model, start, denoise=0.0), start["samples"])
+    assert torch.equal(ksampler(nodes, model, start, denoise=0.0), start["samples"])
     bad = torch.zeros(1, 4, 16, 16)
     bad[0, 0, 0, 0] = float("nan")
     with pytest.raises(ValueError, match="latent_image"):
-        ksampler(N, model, {"samples": bad})
+        ksampler(nodes, model, {"samples": bad})
 
 
 def post_cfg_args(model, batch=3, seed=0):
@@ -271,15 +273,15 @@ def from_native(kind, x, sigma, output):
 
 
 @pytest.mark.parametrize("kind", ["sd15_eps", "sd15_v", "flow"])
-def test_cfg_rescale_works_in_the_model_prediction_space(host, N, S, kind):
+def test_cfg_rescale_works_in_the_model_prediction_space(host, nodes, core, kind):
     model = host.tiny_model(kind)
     before = model_state(model)
-    (patched,) = N["SamplerLabCFGRescale"].patch(model, 0.7)
+    (patched,) = nodes["SamplerLabCFGRescale"].patch(model, 0.7)
     assert_state_equal(before, model_state(model))
     (post_cfg,) = patched.model_options["sampler_post_cfg_function"]
     args = post_cfg_args(model)
     x, sigma = args["input"], args["sigma"]
-    expected = from_native(kind, x, sigma, S.rescale_cfg(native(kind, x, sigma, args["cond_denoised"]),
+    expected = from_native(kind, x, sigma, core.rescale_cfg(native(kind, x, sigma, args["cond_denoised"]),
                                                         native(kind, x, sigma, args["uncond_denoised"]), 7.0, 0.7))
     torch.testing.assert_close(post_cfg(args), expected, rtol=1e-5, atol=1e-5)
     # per sample: changing sample 2 leaves samples 0 and 1 alone
@@ -288,19 +290,19 @@ def test_cfg_rescale_works_in_the_model_prediction_space(host, N, S, kind):
     torch.testing.assert_close(post_cfg(other)[:2], post_cfg(args)[:2])
 
 
-def test_cfg_rescale_phi_zero_is_plain_cfg_and_chains(host, N):
+def test_cfg_rescale_phi_zero_is_plain_cfg_and_chains(host, nodes):
     model = host.tiny_model("sd15_eps")
     from hostlib import ksample, sd15_conditioning
     pos, neg = sd15_conditioning(1), sd15_conditioning(2)
     plain = ksample(model, pos, neg, host.latent(2), seed=1, cfg=9.0)
-    assert torch.equal(ksample(N["SamplerLabCFGRescale"].patch(model, 0.0)[0], pos, neg, host.latent(2), seed=1,
+    assert torch.equal(ksample(nodes["SamplerLabCFGRescale"].patch(model, 0.0)[0], pos, neg, host.latent(2), seed=1,
                                cfg=9.0), plain)
-    rescaled = ksample(N["SamplerLabCFGRescale"].patch(model, 1.0)[0], pos, neg, host.latent(2), seed=1, cfg=9.0)
+    rescaled = ksample(nodes["SamplerLabCFGRescale"].patch(model, 1.0)[0], pos, neg, host.latent(2), seed=1, cfg=9.0)
     assert torch.isfinite(rescaled).all() and not torch.allclose(rescaled, plain)
     seen = []
     other = model.clone()
     other.set_model_sampler_post_cfg_function(lambda args: seen.append(1) or args["denoised"])
-    (chained,) = N["SamplerLabCFGRescale"].patch(other, 1.0)
+    (chained,) = nodes["SamplerLabCFGRescale"].patch(other, 1.0)
     assert len(chained.model_options["sampler_post_cfg_function"]) == 2
     torch.testing.assert_close(ksample(chained, pos, neg, host.latent(2), seed=1, cfg=9.0), rescaled)
     assert seen
@@ -322,10 +324,10 @@ def recorder(model):
     return m, calls
 
 
-def cads_run(host, N, model, batch=2, latent=None, seed=7, **options):
+def cads_run(host, nodes, model, batch=2, latent=None, seed=7, **options):
     opts = dict(noise_scale=0.25, tau1=0.5, tau2=0.8, psi=1.0)
     opts.update(options)
-    (patched,) = N["SamplerLabCADS"].patch(model, **opts)
+    (patched,) = nodes["SamplerLabCADS"].patch(model, **opts)
     patched, calls = recorder(patched)
     pos, neg = host.sdxl_conditioning(1), host.sdxl_conditioning(2)
     out = host.ksample(patched, pos, neg, latent or host.latent(batch), seed=seed, steps=6, cfg=5.0)
@@ -337,18 +339,18 @@ def rows_of(call, chunk):
     return [r for r in range(call["c"].shape[0]) if call["chunks"][r // batch] == chunk]
 
 
-def test_cads_noises_positive_tokens_and_pooled_only_at_high_noise(host, N, S):
+def test_cads_noises_positive_tokens_and_pooled_only_at_high_noise(host, nodes, core):
     model = host.tiny_model("sdxl_eps")
     before = model_state(model)
-    out, calls, pos, neg = cads_run(host, N, model)
+    out, calls, pos, neg = cads_run(host, nodes, model)
     assert_state_equal(before, model_state(model))
     assert torch.isfinite(out).all()
-    _, plain_calls, _, _ = cads_run(host, N, model, tau1=1.0, tau2=1.0)  # γ = 1 everywhere: no CADS
+    _, plain_calls, _, _ = cads_run(host, nodes, model, tau1=1.0, tau2=1.0)  # γ = 1 everywhere: no CADS
     ms = model.get_model_object("model_sampling")
     noised = clean = 0
     for call, plain in zip(calls, plain_calls):
         t = (ms.timestep(call["sigma"]).float() / 999.0)[0].item()
-        gamma = S.cads_gamma(t, 0.5, 0.8)
+        gamma = core.cads_gamma(t, 0.5, 0.8)
         pos_rows, neg_rows = rows_of(call, 0), rows_of(call, 1)
         assert torch.equal(call["c"][neg_rows], plain["c"][neg_rows])  # negative untouched
         assert torch.equal(call["y"][:, 1280:], plain["y"][:, 1280:])  # size embeddings untouched
@@ -369,10 +371,10 @@ def test_cads_noises_positive_tokens_and_pooled_only_at_high_noise(host, N, S):
     assert not torch.allclose(deltas[0], deltas[1])  # fresh noise at each call
 
 
-def test_cads_without_rescale_follows_the_formula(host, N):
+def test_cads_without_rescale_follows_the_formula(host, nodes):
     model = host.tiny_model("sdxl_eps")
     ms = model.get_model_object("model_sampling")
-    _, calls, _, _ = cads_run(host, N, model, batch=1, tau1=0.0, tau2=0.01, rescale=False, noise_scale=0.5)
+    _, calls, _, _ = cads_run(host, nodes, model, batch=1, tau1=0.0, tau2=0.01, rescale=False, noise_scale=0.5)
     checked = 0
     for call in calls:  # γ = 0 wherever t ≥ τ2: ŷ = s·n with n standard normal
         if (ms.timestep(call["sigma"]).float() / 999.0)[0].item() >= 0.01:
@@ -382,26 +384,26 @@ def test_cads_without_rescale_follows_the_formula(host, N):
     assert checked >= 3
 
 
-def test_cads_noise_is_per_sample_and_reproducible(host, N):
+def test_cads_noise_is_per_sample_and_reproducible(host, nodes):
     model = host.tiny_model("sdxl_eps")
-    batch_out, batch_calls, _, _ = cads_run(host, N, model, batch=3, seed=9)
-    again, _, _, _ = cads_run(host, N, model, batch=3, seed=9)
+    batch_out, batch_calls, _, _ = cads_run(host, nodes, model, batch=3, seed=9)
+    again, _, _, _ = cads_run(host, nodes, model, batch=3, seed=9)
     assert torch.equal(batch_out, again)
-    alone_out, alone_calls, _, _ = cads_run(host, N, model,
+    alone_out, alone_calls, _, _ = cads_run(host, nodes, model,
                                             latent={"samples": torch.zeros(1, 4, 16, 16), "batch_index": [2]}, seed=9)
     for call, single in zip(batch_calls, alone_calls):
         torch.testing.assert_close(single["c"][rows_of(single, 0)][0], call["c"][rows_of(call, 0)][2])
     torch.testing.assert_close(alone_out[0], batch_out[2], rtol=1e-4, atol=1e-4 * batch_out.std().item())
 
 
-def test_cads_gives_each_entry_of_a_combined_conditioning_its_own_stream(host, N):
+def test_cads_gives_each_entry_of_a_combined_conditioning_its_own_stream(host, nodes):
     """The stream scheme of samplers/seeds.py: entry j of a combined CONDITIONING is prompt j (the web UIs' AND-prompt
     j), so entry 0 gets the noise the conditioning gets alone and entry 1, though equal to it, gets other noise."""
     model = host.tiny_model("sdxl_eps")
     pos, neg = host.sdxl_conditioning(1), host.sdxl_conditioning(2)
     runs = []
     for positive in (pos, pos + pos):  # the host's ConditioningCombine is this concatenation
-        patched, calls = recorder(N["SamplerLabCADS"].patch(model, 0.25, 0.5, 0.8, 1.0)[0])
+        patched, calls = recorder(nodes["SamplerLabCADS"].patch(model, 0.25, 0.5, 0.8, 1.0)[0])
         host.ksample(patched, positive, neg, host.latent(1), seed=7, steps=6, cfg=5.0)
         runs.append({call["sigma"][0].item(): call for call in calls if call["chunks"].count(0) == len(positive)})
     alone, combined = runs
@@ -413,16 +415,16 @@ def test_cads_gives_each_entry_of_a_combined_conditioning_its_own_stream(host, N
         assert sorted(same) == [False, True], same
 
 
-def test_cads_options_and_bad_input(host, N):
+def test_cads_options_and_bad_input(host, nodes):
     model = host.tiny_model("sdxl_eps")
-    _, calls, _, _ = cads_run(host, N, model, apply_to_negative=True)
-    _, plain_calls, _, _ = cads_run(host, N, model, tau1=1.0, tau2=1.0)
+    _, calls, _, _ = cads_run(host, nodes, model, apply_to_negative=True)
+    _, plain_calls, _, _ = cads_run(host, nodes, model, tau1=1.0, tau2=1.0)
     assert any(not torch.equal(c["c"][rows_of(c, 1)], p["c"][rows_of(p, 1)]) for c, p in zip(calls, plain_calls))
     with pytest.raises(ValueError, match="tau1"):
-        N["SamplerLabCADS"].patch(model, 0.25, 0.9, 0.6, 1.0)
+        nodes["SamplerLabCADS"].patch(model, 0.25, 0.9, 0.6, 1.0)
 
 
-def test_ksampler_reports_progress_through_the_host_hook(host, N, monkeypatch):
+def test_ksampler_reports_progress_through_the_host_hook(host, nodes, monkeypatch):
     import comfy.utils
     # Newer hosts (0.33) throttle the hook to one call per 100 ms between the first and the last step.
     monkeypatch.setattr(comfy.utils, "PROGRESS_THROTTLE_MIN_INTERVAL", 0.0, raising=False)
@@ -430,7 +432,7 @@ def test_ksampler_reports_progress_through_the_host_hook(host, N, monkeypatch):
     previous = comfy.utils.PROGRESS_BAR_HOOK
     comfy.utils.set_progress_bar_global_hook(lambda value, total, preview, node_id=None: seen.append((value, total)))
     try:
-        ksampler(N, host.tiny_model("sd15_eps"), host.latent(1), steps=5)
+        ksampler(nodes, host.tiny_model("sd15_eps"), host.latent(1), steps=5)
     finally:
         comfy.utils.set_progress_bar_global_hook(previous)
     assert seen[-5:] == [(i, 5) for i in range(1, 6)]
