@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import logging
 import sys
 from typing import Any, Callable
@@ -56,6 +57,22 @@ def is_forge() -> bool:
     """Forge has the `backend` package of its own model patcher; A1111 does not. Decided once per process (the host
     does not change under a running web UI), so A1111's model calls do not repeat a failed import."""
     return "backend.sampling.sampling_function" in sys.modules or _has_module("backend.sampling.sampling_function")
+
+
+@functools.cache
+def is_forge_classic() -> bool:
+    """Forge Classic (the older Forge line): `ldm_patched`'s model patcher and sampling function, no `backend`. It
+    calls on_cfg_denoiser / on_cfg_after_cfg but never on_cfg_denoised, and has no schedule-type list."""
+    return not is_forge() and _has_module("ldm_patched.modules.samplers")
+
+
+def check_feature_available(settings: Settings) -> None:
+    """Refuse, by name, a feature this host cannot run: CFG rescale on Forge Classic (A1111's path needs the
+    on_cfg_denoised callback Classic never calls; a post-CFG function on its patcher left the booted UI's image
+    unchanged, so it is not offered until that is understood)."""
+    if settings.rescale_enabled and is_forge_classic():
+        raise ValueError("Sampler Lab: 'CFG rescale' is not available on Forge Classic; switch it off (Classic's own "
+                         "RescaleCFG script does the same job there).")
 
 
 def _has_module(name: str) -> bool:
@@ -212,18 +229,6 @@ def register_schedulers() -> bool:
     return True
 
 
-def scheduler_override(p, name: str) -> Callable[[int], torch.Tensor]:
-    """`p.sampler_noise_scheduler_override` for hosts without a scheduler list (Forge Classic)."""
-    function = schedule_function(name)
-
-    def override(steps: int) -> torch.Tensor:
-        wrap = p.sampler.model_wrap
-        sigmas = wrap.sigmas
-        return function(n=steps, sigma_min=float(sigmas[0]), sigma_max=float(sigmas[-1]), inner_model=wrap,
-                        device="cpu")
-    return override
-
-
 def uses_karras(p) -> bool:
     return "samplerlab_karras" in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None)) or \
         SCHEDULERS["samplerlab_karras"] in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
@@ -341,7 +346,7 @@ def rescale_on_cfg_denoiser(params) -> None:
     for the denoised and after-CFG callbacks of this call."""
     denoiser = params.denoiser
     run = run_of(getattr(denoiser, "p", None))
-    if run is None or not run.settings.rescale_enabled or is_forge():
+    if run is None or not run.settings.rescale_enabled or is_forge() or is_forge_classic():
         return
     batch = _rows(params.text_uncond)
     run.call = Call(denoiser, params.x[-batch:], params.sigma[-batch:])
@@ -472,10 +477,17 @@ def check_ztsnr(p) -> None:
 
 
 def register_callbacks() -> None:
-    """The CFG callbacks (both hosts call on_cfg_denoiser / on_cfg_after_cfg; Forge never calls on_cfg_denoised)."""
+    """The CFG callbacks (every host calls on_cfg_denoiser / on_cfg_after_cfg; Forge and Forge Classic never call
+    on_cfg_denoised). Forge Classic's (A1111 1.8-era) registration takes no `name`."""
     from modules import script_callbacks
-    script_callbacks.on_cfg_denoiser(cads_on_cfg_denoiser, name="sampler_lab_cads")
-    script_callbacks.on_cfg_denoiser(rescale_on_cfg_denoiser, name="sampler_lab_cfg_rescale")
-    script_callbacks.on_cfg_denoised(rescale_on_cfg_denoised, name="sampler_lab_cfg_rescale")
-    script_callbacks.on_cfg_after_cfg(rescale_on_cfg_after_cfg, name="sampler_lab_cfg_rescale")
+    named = "name" in inspect.signature(script_callbacks.on_cfg_denoiser).parameters
+    rescale = "sampler_lab_cfg_rescale"
+    for register, callback, name in ((script_callbacks.on_cfg_denoiser, cads_on_cfg_denoiser, "sampler_lab_cads"),
+                                     (script_callbacks.on_cfg_denoiser, rescale_on_cfg_denoiser, rescale),
+                                     (script_callbacks.on_cfg_denoised, rescale_on_cfg_denoised, rescale),
+                                     (script_callbacks.on_cfg_after_cfg, rescale_on_cfg_after_cfg, rescale)):
+        if named:
+            register(callback, name=name)
+        else:
+            register(callback)
 

@@ -96,16 +96,13 @@ def prepare(p, args: tuple) -> None:
     settings = Settings.from_args(args, getattr(p, "sampler_lab_xyz", None))
     params.validate(settings)
     host.check_host()
+    host.check_feature_available(settings)
     if settings.ztsnr_enabled:
         host.check_ztsnr(p)
     host.begin(p, settings)
     # A dict of p's own: X/Y/Z cells are shallow copies of one p and would share (and keep each other's) entries.
     p.extra_generation_params = {k: v for k, v in p.extra_generation_params.items() if k not in _INFOTEXT_KEYS}
     p.extra_generation_params.update(params.infotext(settings, heun=host.uses_heun(p), karras=host.uses_karras(p)))
-    if not host.register_schedulers():
-        name = next((n for n, label in host.SCHEDULERS.items() if getattr(p, "scheduler", None) in (n, label)), None)
-        if name is not None:
-            p.sampler_noise_scheduler_override = host.scheduler_override(p, name)
 
 
 def before_every_sampling(p) -> None:

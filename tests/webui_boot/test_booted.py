@@ -162,6 +162,10 @@ def test_karras_rho_and_spacing_schedules(ui, results, base):
 
 
 def test_cfg_rescale(ui, results, base):
+    if ui.host == "forge-classic":  # not offered there yet: refused by name, the server serving on
+        assert "'CFG rescale' is not available on Forge Classic" in refused(ui, lab({"rescale_enabled": True,
+                                                                                    "phi": 0.5}))
+        return
     half, half_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.5}))
     zero, zero_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.0}))
     assert differ(half, base[0])
@@ -172,6 +176,10 @@ def test_cfg_rescale(ui, results, base):
 
 def test_positional_and_dict_arguments_agree(ui, results):
     positional = [0.0, 0.05, 50.0, 1.003, 7.0, True, 0.5]  # the accordion's order, the rest left to the API
+    if ui.host == "forge-classic":  # CFG rescale is refused there: both forms must say so alike
+        by_name = refused(ui, lab({"rescale_enabled": True, "phi": 0.5}))
+        assert refused(ui, payload(alwayson_scripts={SCRIPT: {"args": positional}})) == by_name
+        return
     by_position, position_info = one(ui, results, payload(alwayson_scripts={SCRIPT: {"args": positional}}))
     by_name, name_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.5}))
     assert same(by_position, by_name)
