@@ -1,5 +1,7 @@
 """Example workflows on the real ComfyUI server: each file checked against the node contract, converted to API
-format and run with the tiny test models in place of the checkpoint; bad input refused with the server still serving."""
+format and run with tiny test models in place of its model files (checkpoint, or diffusion model, text encoders and
+VAE of its family), each of our model patches changing what it gives; bad input refused with the server still
+serving."""
 from __future__ import annotations
 
 import json
@@ -15,6 +17,17 @@ REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((REPO / "workflows").glob("*.json"))
 TINY_KIND = {"v1-5-pruned-emaonly.safetensors": "sd15_eps", "sd_xl_base_1.0.safetensors": "sdxl_eps",
              "v2-1_768-ema-pruned.safetensors": "sd15_v"}
+#: the family (tools/families.py) of each model file the workflows load: checkpoints, diffusion models and VAEs
+FAMILY_OF_FILE = {"sd3.5_large.safetensors": "sd35", "flux1-dev.safetensors": "flux_dev", "ae.safetensors": "flux_dev",
+                  "wan2.1_t2v_1.3B_fp16.safetensors": "wan21", "wan_2.1_vae.safetensors": "wan21",
+                  "qwen_image_fp8_e4m3fn.safetensors": "qwen_image", "qwen_image_vae.safetensors": "qwen_image"}
+#: the family of each text-encoder loader `type` (TripleCLIPLoader has none: its one recipe is SD3's)
+FAMILY_OF_CLIP_TYPE = {"sd3": "sd35", "flux": "flux_dev", "wan": "wan21", "qwen_image": "qwen_image"}
+#: small empty latents: the families' tiny models take 16x16 (video: 8x8, 2 latent frames)
+TINY_SIZE = {"EmptyLatentImage": {"width": 128, "height": 128}, "EmptySD3LatentImage": {"width": 128, "height": 128},
+             "EmptyHunyuanLatentVideo": {"width": 64, "height": 64, "length": 5}}
+#: our model patches: bypassed, each must change what the workflow gives
+PATCH_NODES = ("SamplerLabCADS", "SamplerLabCFGRescale", "SamplerLabZeroTerminalSNR")
 
 
 @pytest.fixture(scope="module")
@@ -56,33 +69,71 @@ def test_workflow_matches_the_node_contract(path, object_info):
         assert not missing, f"{path.name}: node {node_id} ({node['class_type']}) lacks {missing}"
 
 
+def _swap(node: dict, class_type: str, **inputs) -> None:
+    node["class_type"], node["inputs"] = class_type, inputs
+
+
 def tiny_version(api: dict) -> dict:
-    """The same graph with the tiny test checkpoint and small images, for a fast run."""
+    """The same graph with tiny test models for the model files (the checkpoint's own tiny kind for SD1/SDXL/SD2,
+    else its family's tiny model, fake text encoder and VAE) and small latents, for a fast run."""
     for node in api.values():
+        inputs, kind = node["inputs"], node["class_type"]
+        if kind == "CheckpointLoaderSimple" and inputs["ckpt_name"] in TINY_KIND:
+            _swap(node, "SamplerLabTestTinyCheckpoint", kind=TINY_KIND[inputs["ckpt_name"]], seed=0)
+        elif kind == "CheckpointLoaderSimple":
+            _swap(node, "SamplerLabTestFamilyCheckpoint", family=FAMILY_OF_FILE[inputs["ckpt_name"]], seed=0)
+        elif kind == "UNETLoader":
+            _swap(node, "SamplerLabTestFamilyModel", family=FAMILY_OF_FILE[inputs["unet_name"]], seed=0)
+        elif kind in ("CLIPLoader", "DualCLIPLoader", "TripleCLIPLoader"):
+            _swap(node, "SamplerLabTestFamilyCLIP", family=FAMILY_OF_CLIP_TYPE[inputs.get("type", "sd3")])
+        elif kind == "VAELoader":
+            _swap(node, "SamplerLabTestFamilyVAE", family=FAMILY_OF_FILE[inputs["vae_name"]])
+        elif kind in ("SaveImage", "SaveAnimatedWEBP"):
+            _swap(node, "SamplerLabTestImageStats", images=inputs["images"])
         inputs = node["inputs"]
-        if node["class_type"] == "CheckpointLoaderSimple":
-            node["class_type"] = "SamplerLabTestTinyCheckpoint"
-            node["inputs"] = {"kind": TINY_KIND[inputs["ckpt_name"]], "seed": 0}
-        elif node["class_type"] == "EmptyLatentImage":
-            inputs.update(width=128, height=128)
-        elif node["class_type"] == "SaveImage":
-            node["class_type"] = "SamplerLabTestImageStats"
-            node["inputs"] = {"images": inputs["images"]}
-        for key in ("steps",):
-            if key in inputs and isinstance(inputs[key], int):
-                inputs[key] = min(inputs[key], 4)
+        inputs.update(TINY_SIZE.get(kind, {}))
+        if isinstance(inputs.get("steps"), int):
+            inputs["steps"] = min(inputs["steps"], 4)
     return api
+
+
+def image_stats(server, api: dict) -> list[dict]:
+    """Run `api` on the server; the stats of every image it saves."""
+    entry = server.run_prompt(api, timeout=120)
+    return [s for node_id, node in api.items() if node["class_type"] == "SamplerLabTestImageStats"
+            for s in entry["outputs"][node_id]["stats"]]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
 def test_workflow_runs_on_the_host(path, server, object_info):
-    api = tiny_version(ui_to_api(json.loads(path.read_text()), object_info))
-    entry = server.run_prompt(api, timeout=120)
-    stats = [s for node_id, node in api.items() if node["class_type"] == "SamplerLabTestImageStats"
-             for s in entry["outputs"][node_id]["stats"]]
+    stats = image_stats(server, tiny_version(ui_to_api(json.loads(path.read_text()), object_info)))
     assert stats, path.name
     for s in stats:
         assert s["finite"] and math.isfinite(s["std"]) and s["std"] > 0, (path.name, s)
+
+
+def bypassed(api: dict, node_id: str) -> dict:
+    """`api` with the model patch `node_id` bypassed: its users take its model input."""
+    out = {k: v for k, v in api.items() if k != node_id}
+    source = api[node_id]["inputs"]["model"]
+    for node in out.values():
+        for name, value in node["inputs"].items():
+            if value == [node_id, 0]:
+                node["inputs"][name] = source
+    return out
+
+
+PATCHES = [(path, node["id"], node["type"]) for path in WORKFLOWS for node in json.loads(path.read_text())["nodes"]
+           if node["type"] in PATCH_NODES]
+
+
+@pytest.mark.parametrize("path, node_id, node_type", PATCHES, ids=[f"{p.stem}-{t}" for p, _, t in PATCHES])
+def test_each_model_patch_changes_the_output(path, node_id, node_type, server, object_info):
+    """The patch acts on that family's model: bypassed, the same seed gives other images."""
+    api = tiny_version(ui_to_api(json.loads(path.read_text()), object_info))
+    with_patch = [s["sha256"] for s in image_stats(server, api)]
+    without = [s["sha256"] for s in image_stats(server, bypassed(api, str(node_id)))]
+    assert with_patch and without != with_patch, (path.name, node_type)
 
 
 def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):

@@ -496,21 +496,22 @@ class FakeCLIP:
 
 
 class FakeVAE:
-    """Stands in for comfy.sd.VAE (8x spatial, 4-channel latent): VAEDecode / VAEEncode work with it.
+    """Stands in for comfy.sd.VAE (8x spatial, `latent_channels`-channel latent): VAEDecode / VAEEncode work with it.
 
-    decode: fixed 4->3 projection, nearest 8x upsample, sigmoid -> IMAGE [B,H,W,3] in (0,1).
-    encode: 8x8 average pool, fixed 3->4 projection of (x-0.5).
+    decode: fixed C->3 projection, nearest 8x upsample, sigmoid -> IMAGE [B,H,W,3] in (0,1); a video latent
+    [B,C,T,H,W] frame by frame -> [B,T,H,W,3] (one image per latent frame).
+    encode: 8x8 average pool, fixed 3->C projection of (x-0.5).
     """
-    latent_channels = 4
     downscale_ratio = 8
     upscale_ratio = 8
     output_channels = 3
 
-    def __init__(self):
+    def __init__(self, latent_channels: int = 4):
         import torch
         g = _gen(1234)
-        self.w_dec = torch.randn(3, 4, generator=g) * 0.5
-        self.w_enc = torch.randn(4, 3, generator=g) * 0.5
+        self.latent_channels = latent_channels
+        self.w_dec = torch.randn(3, latent_channels, generator=g) * 0.5
+        self.w_enc = torch.randn(latent_channels, 3, generator=g) * 0.5
 
     def spacial_compression_decode(self):
         return 8
@@ -523,6 +524,9 @@ class FakeVAE:
 
     def decode(self, samples, vae_options={}):
         import torch
+        if samples.ndim == 5:
+            frames = self.decode(samples.movedim(2, 1).flatten(0, 1))
+            return frames.reshape(samples.shape[0], samples.shape[2], *frames.shape[1:])
         x = torch.einsum("oc,bchw->bohw", self.w_dec, samples.float().cpu())
         x = torch.nn.functional.interpolate(x, scale_factor=8, mode="nearest")
         return torch.sigmoid(x).movedim(1, -1).contiguous()

@@ -1,31 +1,50 @@
 """Test-only ComfyUI custom nodes for the Sampler Lab harness (never shipped with the pack).
 
 HostServer symlinks this directory as custom_nodes/samplerlab_test_fixtures. The nodes wrap
-tools/hostlib.py: a tiny checkpoint (MODEL, CLIP, VAE) that replaces CheckpointLoaderSimple, random
-conditioning, and output nodes that report tensor statistics into /history (outputs[node_id]["stats"]).
+tools/hostlib.py and tools/families.py: a tiny checkpoint (MODEL, CLIP, VAE) that replaces CheckpointLoaderSimple,
+tiny models of the families with the text encoder and VAE layouts they have (for UNETLoader, the CLIP loaders and
+VAELoader), random conditioning, and output nodes that report tensor statistics into /history
+(outputs[node_id]["stats"]).
 """
+import hashlib
 import importlib.util
 import os
 import sys
 
-_HOSTLIB_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "hostlib.py")
+_TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
-def _load_hostlib():
-    mod = sys.modules.get("hostlib")
-    if mod is not None and os.path.realpath(getattr(mod, "__file__", "")) == _HOSTLIB_PATH:
+def _load_tool(name: str):
+    """tools/<name>.py: the module of that name where it is that file (tests in-process), else a private copy
+    (the server, where tools/ is not on sys.path)."""
+    path = os.path.join(_TOOLS_DIR, f"{name}.py")
+    mod = sys.modules.get(name)
+    if mod is not None and os.path.realpath(getattr(mod, "__file__", "")) == path:
         return mod
-    name = "samplerlab_test_hostlib"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _HOSTLIB_PATH)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    private = f"samplerlab_test_{name}"
+    if private not in sys.modules:
+        spec = importlib.util.spec_from_file_location(private, path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[private] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[private]
 
 
-hostlib = _load_hostlib()
+def _load_families():
+    """tools/families.py, whose `import hostlib` finds the hostlib loaded here while it loads."""
+    previous = sys.modules.get("hostlib")
+    sys.modules["hostlib"] = hostlib
+    try:
+        return _load_tool("families")
+    finally:
+        if previous is None:
+            del sys.modules["hostlib"]
+        else:
+            sys.modules["hostlib"] = previous
+
+
+hostlib = _load_tool("hostlib")
+families = _load_families()
 
 CATEGORY = "sampler_lab/testing"
 
@@ -65,6 +84,100 @@ class SamplerLabTestConditioning:
 
     def make(self, kind, seed, batch):
         return (hostlib.conditioning_for(kind, seed, batch),)
+
+
+class FamilyCLIP(hostlib.FakeCLIP):
+    """Stands in for the text encoder(s) of a family (tools/families.py) under CLIPTextEncode: the family's
+    conditioning layout (tokens, pooled vector, attention mask; no guidance or size extras, which other nodes add),
+    a pure function of the text."""
+
+    def __init__(self, family):
+        super().__init__(family.name)
+        self.family = family
+
+    def clone(self):
+        c = FamilyCLIP(self.family)
+        c.layer_idx = self.layer_idx
+        return c
+
+    def tokenize(self, text, return_word_ids=False, **kwargs):
+        return {"text": text}
+
+    def encode_from_tokens(self, tokens, return_pooled=False, return_dict=False):
+        import torch
+        seed = int.from_bytes(hashlib.sha256(self._text_of(tokens).encode("utf-8")).digest()[:8], "little")
+        cond, extras = self.family.conditioning(seed)[0]
+        encoded = {key: value for key, value in extras.items() if isinstance(value, torch.Tensor)}
+        if return_dict:
+            return {"cond": cond, **encoded}
+        if return_pooled:
+            return cond, encoded.get("pooled_output")
+        return cond
+
+
+def _family_input():
+    return {"family": (list(families.FAMILIES), {"default": "flux_dev"})}
+
+
+class SamplerLabTestFamilyModel:
+    """Drop-in for UNETLoader: the tiny float32 model of a family (tools/families.py)."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {**_family_input(), "seed": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFF})}}
+
+    RETURN_TYPES = ("MODEL",)
+    FUNCTION = "load"
+    CATEGORY = CATEGORY
+
+    def load(self, family, seed):
+        return (families.build_model(families.FAMILIES[family], seed),)
+
+
+class SamplerLabTestFamilyCLIP:
+    """Drop-in for CLIPLoader / DualCLIPLoader / TripleCLIPLoader: a fake text encoder of a family's layout."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": _family_input()}
+
+    RETURN_TYPES = ("CLIP",)
+    FUNCTION = "load"
+    CATEGORY = CATEGORY
+
+    def load(self, family):
+        return (FamilyCLIP(families.FAMILIES[family]),)
+
+
+class SamplerLabTestFamilyVAE:
+    """Drop-in for VAELoader: a fake VAE with a family's latent channels."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": _family_input()}
+
+    RETURN_TYPES = ("VAE",)
+    FUNCTION = "load"
+    CATEGORY = CATEGORY
+
+    def load(self, family):
+        return (hostlib.FakeVAE(families.FAMILIES[family].latent[0]),)
+
+
+class SamplerLabTestFamilyCheckpoint:
+    """Drop-in for CheckpointLoaderSimple with a family's checkpoint: its tiny model, fake text encoder and VAE."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {**_family_input(), "seed": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFF})}}
+
+    RETURN_TYPES = ("MODEL", "CLIP", "VAE")
+    FUNCTION = "load"
+    CATEGORY = CATEGORY
+
+    def load(self, family, seed):
+        return (SamplerLabTestFamilyModel().load(family, seed) + SamplerLabTestFamilyCLIP().load(family)
+                + SamplerLabTestFamilyVAE().load(family))
 
 
 def _stats_ui(t, include_values):
@@ -167,6 +280,10 @@ class SamplerLabTestLatent:
 NODE_CLASS_MAPPINGS = {
     "SamplerLabTestTinyCheckpoint": SamplerLabTestTinyCheckpoint,
     "SamplerLabTestConditioning": SamplerLabTestConditioning,
+    "SamplerLabTestFamilyModel": SamplerLabTestFamilyModel,
+    "SamplerLabTestFamilyCLIP": SamplerLabTestFamilyCLIP,
+    "SamplerLabTestFamilyVAE": SamplerLabTestFamilyVAE,
+    "SamplerLabTestFamilyCheckpoint": SamplerLabTestFamilyCheckpoint,
     "SamplerLabTestLatentStats": SamplerLabTestLatentStats,
     "SamplerLabTestImageStats": SamplerLabTestImageStats,
     "SamplerLabTestSigmasStats": SamplerLabTestSigmasStats,
