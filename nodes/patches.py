@@ -130,7 +130,7 @@ CADS_CLASS_INPUTS: dict[str, dict[str, TextInput | None]] = {
 }
 
 UNKNOWN_INPUT = object()  # cads_role of a kwarg the tables do not know
-_WARNED: set[tuple[str, str]] = set()  # (model class, kwarg) said once per process
+_WARNED: set[tuple[str, str | None]] = set()  # (model class, kwarg or None: no text at all) said once
 
 
 def cads_role(model_cls: type, key: str) -> TextInput | None | object:
@@ -158,6 +158,10 @@ def cads_text_inputs(model_cls: type, conds: dict, rows: int) -> list[tuple[str,
                                 "CADS_INPUTS); CADS leaves it unchanged, so if it is text it is not annealed.")
         elif role is not None:
             found.append((key, role))
+    if not found and (model_cls.__name__, None) not in _WARNED:
+        _WARNED.add((model_cls.__name__, None))
+        logging.warning(f"CADS (Sampler Lab): a {model_cls.__name__} model gets no text input CADS can anneal "
+                        f"(inputs: {', '.join(sorted(conds)) or 'none'}); CADS does nothing on this model.")
     return found
 
 

@@ -226,3 +226,15 @@ def test_extra_token_streams_get_their_own_seed_streams_and_part_zero_keeps_the_
     for bad in (-1, seeds.CADS_PARTS):
         with pytest.raises(ValueError, match="part"):
             stream(negative=False, pooled=False, part=bad)
+
+
+def test_a_model_without_text_input_is_named_once(patches, caplog):
+    """A model whose calls carry no text CADS can anneal (e.g. image-conditioned SVD): one warning naming the model
+    class and its inputs; nothing is annealed."""
+    model_cls = type(f"ImageOnlyModel{uuid.uuid4().hex[:6]}", (), {})
+    conds = {"c_crossattn": None, "guidance": torch.ones(2)}  # guidance: known, and not text
+    with caplog.at_level(logging.WARNING):
+        assert patches.cads_text_inputs(model_cls, conds, 2) == []
+        assert patches.cads_text_inputs(model_cls, conds, 2) == []
+    named = [r.getMessage() for r in caplog.records if model_cls.__name__ in r.getMessage()]
+    assert len(named) == 1 and "no text input" in named[0] and "guidance" in named[0], named
