@@ -1,4 +1,5 @@
 """Sampler Lab: sampler science for ComfyUI (EDM Karras σ with ρ, Heun/churn, zero terminal SNR, CFG rescale, CADS)."""
+
 from .demo.nodes import DEMO_NODES
 from .nodes import NODES
 

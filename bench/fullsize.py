@@ -1,7 +1,7 @@
 """Sampler Lab against the host's own samplers on full-size models, on the device the run finds.
 
-    .venv/bin/python bench/fullsize.py [--device auto|cpu|cuda] [--dtype auto|float32|float16|bfloat16] [--reps N]
-                                       [--models sd15,sdxl,wan21] [--steps N] [--quick]
+    PYTHONPATH=tools .venv/bin/python bench/fullsize.py [--device auto|cpu|cuda]
+        [--dtype auto|float32|float16|bfloat16] [--reps N] [--models sd15,sdxl,wan21] [--steps N] [--quick]
 
 writes bench/results/fullsize_<device>.md, .json (raw numbers) and fullsize_scale_<device>.png (log-log plot).
 
@@ -23,6 +23,7 @@ and tiny latents: it only checks that every path runs (the test suite uses it).
    the CPU and are not seen there (on CUDA they are).
 4. Scale: each cost against batch size (1, 2, 4, 8) and latent side.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,11 +39,10 @@ from pathlib import Path
 
 import torch
 
+import hostlib  # tools/, on PYTHONPATH (see the usage above)
+from peak_memory import PeakTensorMemory
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools"))
-sys.path.insert(0, str(REPO / "bench"))
-import hostlib  # noqa: E402
-from peak_memory import PeakTensorMemory  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 
@@ -54,14 +54,23 @@ FAMILIES = {
     # kind, latent [C, (T,) H, W] at the size users run, conditioning
     "sd15": dict(kind="sd15_eps", latent=(4, 64, 64), label="SD1.5 UNet, 512 px (latent 4×64×64)"),
     "sdxl": dict(kind="sdxl_eps", latent=(4, 128, 128), label="SDXL base UNet, 1024 px (latent 4×128×128)"),
-    "wan21": dict(kind="wan21", latent=(16, 3, 20, 36), layers=2,
-                  label="Wan 2.1 T2V 1.3B blocks (2 of 30 layers), 9 frames 160×288 (latent 16×3×20×36)"),
+    "wan21": dict(
+        kind="wan21",
+        latent=(16, 3, 20, 36),
+        layers=2,
+        label="Wan 2.1 T2V 1.3B blocks (2 of 30 layers), 9 frames 160×288 (latent 16×3×20×36)",
+    ),
 }
 QUICK = {  # tiny stand-ins: every path runs in seconds; figures mean nothing
     "sd15": dict(kind="sd15_eps", latent=(4, 8, 8), tiny=True, label="tiny SD1.5-shaped UNet (quick)"),
     "sdxl": dict(kind="sdxl_eps", latent=(4, 8, 8), tiny=True, label="tiny SDXL-shaped UNet (quick)"),
-    "wan21": dict(kind="wan21", latent=(16, 2, 4, 4), layers=1, label="narrow 1-layer Wan 2.1 (quick)",
-                  overrides=dict(dim=64, ffn_dim=128, num_heads=2, freq_dim=32)),
+    "wan21": dict(
+        kind="wan21",
+        latent=(16, 2, 4, 4),
+        layers=1,
+        label="narrow 1-layer Wan 2.1 (quick)",
+        overrides=dict(dim=64, ffn_dim=128, num_heads=2, freq_dim=32),
+    ),
 }
 
 
@@ -70,8 +79,9 @@ def build_model(spec: dict, dtype: torch.dtype, device: torch.device):
         model = hostlib.tiny_model(spec["kind"])
         model.model.to(device=device, dtype=dtype)
         return model
-    return hostlib.fullsize_model(spec["kind"], dtype=dtype, device=device, layers=spec.get("layers"),
-                                  overrides=spec.get("overrides"))
+    return hostlib.fullsize_model(
+        spec["kind"], dtype=dtype, device=device, layers=spec.get("layers"), overrides=spec.get("overrides")
+    )
 
 
 def conditioning(family: str, seed: int, latent: tuple[int, ...]):
@@ -85,6 +95,7 @@ def conditioning(family: str, seed: int, latent: tuple[int, ...]):
 def v_prediction(model):
     """The same weights as a v-prediction model, the way a user gets one: the host's ModelSamplingDiscrete node."""
     import comfy_extras.nodes_model_advanced as adv
+
     out = adv.ModelSamplingDiscrete().patch(model, "v_prediction", False)
     return out[0] if isinstance(out, tuple) else out.result[0]
 
@@ -92,6 +103,7 @@ def v_prediction(model):
 # --------------------------------------------------------------------------------------------------
 # device plumbing: synchronise, time, memory, sync counting
 # --------------------------------------------------------------------------------------------------
+
 
 class Device:
     def __init__(self, device: torch.device):
@@ -113,8 +125,16 @@ class SyncCountingPeakMemory(PeakTensorMemory):
     """PeakTensorMemory of the CPU storages, also counting the dispatched ops that are a device→host synchronisation
     on CUDA (the CPU stand-in for set_sync_debug_mode). A dispatch mode, active inside the block only."""
 
-    SYNC_OPS = {"aten._local_scalar_dense", "aten.nonzero", "aten.masked_select", "aten.unique", "aten._unique2",
-                "aten.equal", "aten.is_nonzero", "aten.repeat_interleave.Tensor"}
+    SYNC_OPS = {
+        "aten._local_scalar_dense",
+        "aten.nonzero",
+        "aten.masked_select",
+        "aten.unique",
+        "aten._unique2",
+        "aten.equal",
+        "aten.is_nonzero",
+        "aten.repeat_interleave.Tensor",
+    }
 
     def __init__(self):
         super().__init__(devices=("cpu",))
@@ -193,20 +213,32 @@ class Probe:
         syncs = {}
         if self.syncs_total is not None and counts:
             loop = counts[-1] - counts[0]
-            syncs = {"syncs_setup": counts[0], "syncs_loop": loop, "syncs_tail": self.syncs_total - counts[-1],
-                     "syncs_per_call": loop / max(len(counts) - 1, 1), "syncs_total": self.syncs_total}
-        return {"wall_s": self.wall, "in_model_s": self.in_model if not self.dev.cuda else None,
-                "model_calls": self.calls, "peak_bytes": self.peak, **syncs}
+            syncs = {
+                "syncs_setup": counts[0],
+                "syncs_loop": loop,
+                "syncs_tail": self.syncs_total - counts[-1],
+                "syncs_per_call": loop / max(len(counts) - 1, 1),
+                "syncs_total": self.syncs_total,
+            }
+        return {
+            "wall_s": self.wall,
+            "in_model_s": self.in_model if not self.dev.cuda else None,
+            "model_calls": self.calls,
+            "peak_bytes": self.peak,
+            **syncs,
+        }
 
 
 # --------------------------------------------------------------------------------------------------
 # 1 + 3. end to end
 # --------------------------------------------------------------------------------------------------
 
+
 def e2e_runners(pack, model, family: str, latent_shape: tuple[int, ...], steps: int, cfg: float, seed: int):
     """{comparison: (ours, host)}: callables running one whole sampling, same seed/steps/cfg/schedule."""
     import comfy.samplers
     import comfy_extras.nodes_custom_sampler as custom
+
     host = hostlib.host_nodes()
     nodes = pack.NODE_CLASS_MAPPINGS
     positive, negative = conditioning(family, 1, latent_shape), conditioning(family, 2, latent_shape)
@@ -219,16 +251,27 @@ def e2e_runners(pack, model, family: str, latent_shape: tuple[int, ...], steps: 
         return lambda: custom.SamplerCustom.execute(model, True, seed, cfg, positive, negative, sampler, sigmas, latent)
 
     return {
-        "ksampler": (lambda: nodes["SamplerLabKSampler"]().sample(model, seed, steps, cfg, positive, negative, latent,
-                                                                  1.0, 7.0, 0.0, 0.05, 50.0, 1.003),
-                     lambda: host.common_ksampler(model, seed, steps, cfg, "heun", "karras", positive, negative,
-                                                  latent)),
+        "ksampler": (
+            lambda: nodes["SamplerLabKSampler"]().sample(
+                model, seed, steps, cfg, positive, negative, latent, 1.0, 7.0, 0.0, 0.05, 50.0, 1.003
+            ),
+            lambda: host.common_ksampler(model, seed, steps, cfg, "heun", "karras", positive, negative, latent),
+        ),
         "samplercustom": (custom_run(ours_sampler), custom_run(host_sampler)),
     }
 
 
-def bench_e2e(dev: Device, pack, model, family: str, latent_shape, steps: int, reps: int, probe_in_timing: bool,
-              warm_up: bool = True):
+def bench_e2e(
+    dev: Device,
+    pack,
+    model,
+    family: str,
+    latent_shape,
+    steps: int,
+    reps: int,
+    probe_in_timing: bool,
+    warm_up: bool = True,
+):
     """Paired, alternated runs of each comparison. probe_in_timing: memory and sync counting ride along in the timed
     runs (CPU, where a run is minutes: the tracker's per-op cost is the same on both sides); else separate runs."""
     net = model.model.diffusion_model
@@ -240,7 +283,7 @@ def bench_e2e(dev: Device, pack, model, family: str, latent_shape, steps: int, r
         pairs = []
         for r in range(reps):
             pair = {}
-            for side, fn in ((("ours", ours), ("host", host)) if r % 2 == 0 else (("host", host), ("ours", ours))):
+            for side, fn in (("ours", ours), ("host", host)) if r % 2 == 0 else (("host", host), ("ours", ours)):
                 with Probe(dev, net, memory=probe_in_timing, syncs=probe_in_timing) as p:
                     fn()
                 pair[side] = p.record()
@@ -261,9 +304,15 @@ def bench_e2e(dev: Device, pack, model, family: str, latent_shape, steps: int, r
 def summarise_e2e(pairs: list[dict], probes: dict, steps: int) -> dict:
     ratio = statistics.median(p["ours"]["wall_s"] / p["host"]["wall_s"] for p in pairs)
     med = lambda side, key: statistics.median(p[side][key] for p in pairs) if pairs[0][side][key] is not None else None
-    res = {"pairs": pairs, "probes": probes, "steps": steps, "time_ratio": ratio,
-           "ours_s": med("ours", "wall_s"), "host_s": med("host", "wall_s"),
-           "calls": {side: pairs[0][side]["model_calls"] for side in ("ours", "host")}}
+    res = {
+        "pairs": pairs,
+        "probes": probes,
+        "steps": steps,
+        "time_ratio": ratio,
+        "ours_s": med("ours", "wall_s"),
+        "host_s": med("host", "wall_s"),
+        "calls": {side: pairs[0][side]["model_calls"] for side in ("ours", "host")},
+    }
     if pairs[0]["ours"]["in_model_s"] is not None:
         res["outside_ours_s"] = statistics.median(p["ours"]["wall_s"] - p["ours"]["in_model_s"] for p in pairs)
         res["outside_host_s"] = statistics.median(p["host"]["wall_s"] - p["host"]["in_model_s"] for p in pairs)
@@ -283,9 +332,11 @@ def bench_patch_syncs(dev: Device, pack, model, family: str, latent_shape, steps
     nodes = pack.NODE_CLASS_MAPPINGS
     positive, negative = conditioning(family, 1, latent_shape), conditioning(family, 2, latent_shape)
     latent = {"samples": torch.zeros(1, *latent_shape)}
-    variants = {"plain": model,
-                "cads": nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0],
-                "cfg_rescale": nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0]}
+    variants = {
+        "plain": model,
+        "cads": nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0],
+        "cfg_rescale": nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0],
+    }
     out = {}
     for name, m in variants.items():
         with Probe(dev, model.model.diffusion_model, memory=False, syncs=True) as p:
@@ -297,6 +348,7 @@ def bench_patch_syncs(dev: Device, pack, model, family: str, latent_shape, steps
 # --------------------------------------------------------------------------------------------------
 # 2 + 4. per model call
 # --------------------------------------------------------------------------------------------------
+
 
 def timed(dev: Device, fn, reps: int, warmup: int = 1) -> float:
     for _ in range(warmup):
@@ -339,11 +391,13 @@ def levels(pack, model) -> tuple[float, float]:
     raise RuntimeError("no σ with γ = 1 in the schedule")
 
 
-def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape, dtype: torch.dtype, reps: int,
-                unet_reps: int) -> dict:
+def patch_costs(
+    dev: Device, pack, model, family: str, batch: int, latent_shape, dtype: torch.dtype, reps: int, unet_reps: int
+) -> dict:
     """Seconds per call: the model (cond + uncond of `batch`), our CADS (γ = 0, γ = 1), our CFG rescale, the host's
     RescaleCFG. unet_reps = 0 skips the model call."""
     import comfy_extras.nodes_model_advanced as host_advanced
+
     base = model.model
     nodes = pack.NODE_CLASS_MAPPINGS
     full, idle = levels(pack, model)
@@ -364,21 +418,33 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
     cads_model = nodes["SamplerLabCADS"]().patch(model, 0.25, 0.6, 0.9, 1.0)[0]
     (cads,) = cads_model.wrappers["apply_model"]["samplerlab_cads"]
     extra = {"y": kwargs["y"]} if "y" in kwargs else {}
-    cads_at = lambda s: lambda: cads(NoModel(), x, torch.full_like(t, s), None, kwargs["c_crossattn"], None,
-                                     options, **extra)
+    cads_at = lambda s: lambda: cads(
+        NoModel(), x, torch.full_like(t, s), None, kwargs["c_crossattn"], None, options, **extra
+    )
     costs["cads"], costs["cads_idle"] = timed(dev, cads_at(full), reps), timed(dev, cads_at(idle), reps)
 
     g = torch.Generator().manual_seed(1)
     positive = (torch.randn(batch, *latent_shape, generator=g)).to(dev.device, dtype)
     negative = (torch.randn(batch, *latent_shape, generator=g)).to(dev.device, dtype)
-    post_args = {"denoised": negative + 7.0 * (positive - negative), "cond_denoised": positive,
-                 "uncond_denoised": negative,
-                 "sigma": t[:batch], "input": x[:batch], "model": base, "cond_scale": 7.0}
+    post_args = {
+        "denoised": negative + 7.0 * (positive - negative),
+        "cond_denoised": positive,
+        "uncond_denoised": negative,
+        "sigma": t[:batch],
+        "input": x[:batch],
+        "model": base,
+        "cond_scale": 7.0,
+    }
     (ours,) = nodes["SamplerLabCFGRescale"]().patch(model, 0.7)[0].model_options["sampler_post_cfg_function"]
     host_fn = host_advanced.RescaleCFG().patch(model, 0.7)
     host_fn = (host_fn[0] if isinstance(host_fn, tuple) else host_fn.result[0]).model_options["sampler_cfg_function"]
-    host_args = {"cond": x[:batch] - positive, "uncond": x[:batch] - negative, "cond_scale": 7.0, "sigma": t[:batch],
-                 "input": x[:batch]}
+    host_args = {
+        "cond": x[:batch] - positive,
+        "uncond": x[:batch] - negative,
+        "cond_scale": 7.0,
+        "sigma": t[:batch],
+        "input": x[:batch],
+    }
     costs["rescale"] = timed(dev, lambda: ours(post_args), reps)
     costs["host_rescale"] = timed(dev, lambda: host_fn(host_args), reps)
     return costs
@@ -387,6 +453,7 @@ def patch_costs(dev: Device, pack, model, family: str, batch: int, latent_shape,
 # --------------------------------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------------------------------
+
 
 def fmt_s(s: float | None) -> str:
     if s is None:
@@ -404,18 +471,29 @@ def verdict(value: float | None, target: float) -> str:
 
 def report(meta: dict, results: dict) -> str:
     dev = meta["device_type"]
-    sync_note = ("CUDA `set_sync_debug_mode(\"warn\")` warnings" if dev == "cuda" else
-                 "CPU stand-in: dispatched ops that synchronise on CUDA (`_local_scalar_dense` = `.item()`/`bool()`, "
-                 "`nonzero`-like); `tolist()`/`.numpy()` dispatch nothing on the CPU and are not counted — no real "
-                 "device→host sync exists on a CPU run")
+    sync_note = (
+        'CUDA `set_sync_debug_mode("warn")` warnings'
+        if dev == "cuda"
+        else "CPU stand-in: dispatched ops that synchronise on CUDA (`_local_scalar_dense` = `.item()`/`bool()`, "
+        "`nonzero`-like); `tolist()`/`.numpy()` dispatch nothing on the CPU and are not counted — no real "
+        "device→host sync exists on a CPU run"
+    )
     lines = [
-        f"# Full-size models against the host ({meta['device_type'].upper()})", "",
-        "Produced by " + "; ".join(f"`{run['command']}` ({run['when']})" for run in meta.get("runs", [meta])) + ".", "",
-        f"- machine: {meta['machine']}", f"- device: {meta['device']}", f"- dtype: {meta['dtype']}",
+        f"# Full-size models against the host ({meta['device_type'].upper()})",
+        "",
+        "Produced by " + "; ".join(f"`{run['command']}` ({run['when']})" for run in meta.get("runs", [meta])) + ".",
+        "",
+        f"- machine: {meta['machine']}",
+        f"- device: {meta['device']}",
+        f"- dtype: {meta['dtype']}",
         f"- torch {meta['torch']}, ComfyUI {meta['host']}, Python {meta['python']}",
-        *(f"- repetitions ({', '.join(run['models'])}): {run['reps']} paired end-to-end repetitions per comparison "
-          f"(order alternated, median of per-pair ratios); per-call patch timings: median of {run['patch_reps']} "
-          f"calls; model call: median of {run['unet_reps']}." for run in meta.get("runs", [meta]) if "reps" in run),
+        *(
+            f"- repetitions ({', '.join(run['models'])}): {run['reps']} paired end-to-end repetitions per comparison "
+            f"(order alternated, median of per-pair ratios); per-call patch timings: median of {run['patch_reps']} "
+            f"calls; model call: median of {run['unet_reps']}."
+            for run in meta.get("runs", [meta])
+            if "reps" in run
+        ),
         "- weights: random (initialised), full architecture of the released checkpoints unless the row says otherwise; "
         "outputs are meaningless, costs are the real model's.",
     ]
@@ -423,94 +501,140 @@ def report(meta: dict, results: dict) -> str:
         lines += ["- **--quick**: tiny models and latents; a smoke test of the pipeline, not figures to quote."]
     if meta.get("notes"):
         lines += [f"- {n}" for n in meta["notes"]]
-    lines += ["", "## 1. End to end: ours against the host's heun (target: time and peak ratio ≤ 1.00)", "",
-              "| model | latent end to end | comparison | steps (model calls ours/host) | ours | host | time ratio | "
-              "outside the model: ours / host | peak ours | peak host | peak ratio | verdict |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    names = {"ksampler": "SamplerLabKSampler vs KSampler(heun, karras)",
-             "samplercustom": "SamplerLabHeunChurn vs `heun` in SamplerCustom"}
+    lines += [
+        "",
+        "## 1. End to end: ours against the host's heun (target: time and peak ratio ≤ 1.00)",
+        "",
+        "| model | latent end to end | comparison | steps (model calls ours/host) | ours | host | time ratio | "
+        "outside the model: ours / host | peak ours | peak host | peak ratio | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    names = {
+        "ksampler": "SamplerLabKSampler vs KSampler(heun, karras)",
+        "samplercustom": "SamplerLabHeunChurn vs `heun` in SamplerCustom",
+    }
     for fam, r in results.items():
         for comp, e in r.get("e2e", {}).items():
-            outside = (f"{fmt_s(e['outside_ours_s'])} / {fmt_s(e['outside_host_s'])}" if "outside_ours_s" in e else "—")
+            outside = f"{fmt_s(e['outside_ours_s'])} / {fmt_s(e['outside_host_s'])}" if "outside_ours_s" in e else "—"
             peak = e.get("peak_ratio")
             ok = "met" if e["time_ratio"] <= 1.0 and (peak is None or peak <= 1.0) else "missed"
             size = "×".join(str(v) for v in r.get("e2e_latent", r["latent"]))
             calls = f"{e['calls']['ours']}/{e['calls']['host']}"
-            lines.append(f"| {r['label']} | {size} | {names[comp]} | {e['steps']} ({calls}) | "
-                         f"{fmt_s(e['ours_s'])} | {fmt_s(e['host_s'])} | {e['time_ratio']:.3f} | {outside} | "
-                         f"{fmt_b(e.get('peak_ours'))} | {fmt_b(e.get('peak_host'))} | "
-                         f"{'—' if peak is None else f'{peak:.3f}'} | {ok} |")
-    lines += ["", "Outside the model = wall time minus time inside the diffusion model's forward (CPU only): what the "
-                  "sampler, the CFG function and the host's plumbing cost. Peak: " +
-              ("`max_memory_allocated` above the memory allocated before the run." if dev == "cuda" else
-               "largest total of live tensor storages created during the run (weights excluded), tracked per op."),
-              "", "## 2. Per model call: patches as a share of one model call (cond + uncond)", "",
-              "Targets: CADS ≤ 1 %, CFG rescale ≤ 0.5 % (SD1.5 512 px and SDXL 1024 px).", "",
-              "| model | batch | one model call | CADS γ = 0 (full) | share | CADS γ = 1 | share | CFG rescale (ours) "
-              "| share | host RescaleCFG | share | verdict CADS / rescale |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            lines.append(
+                f"| {r['label']} | {size} | {names[comp]} | {e['steps']} ({calls}) | "
+                f"{fmt_s(e['ours_s'])} | {fmt_s(e['host_s'])} | {e['time_ratio']:.3f} | {outside} | "
+                f"{fmt_b(e.get('peak_ours'))} | {fmt_b(e.get('peak_host'))} | "
+                f"{'—' if peak is None else f'{peak:.3f}'} | {ok} |"
+            )
+    lines += [
+        "",
+        "Outside the model = wall time minus time inside the diffusion model's forward (CPU only): what the "
+        "sampler, the CFG function and the host's plumbing cost. Peak: "
+        + (
+            "`max_memory_allocated` above the memory allocated before the run."
+            if dev == "cuda"
+            else "largest total of live tensor storages created during the run (weights excluded), tracked per op."
+        ),
+        "",
+        "## 2. Per model call: patches as a share of one model call (cond + uncond)",
+        "",
+        "Targets: CADS ≤ 1 %, CFG rescale ≤ 0.5 % (SD1.5 512 px and SDXL 1024 px).",
+        "",
+        "| model | batch | one model call | CADS γ = 0 (full) | share | CADS γ = 1 | share | CFG rescale (ours) "
+        "| share | host RescaleCFG | share | verdict CADS / rescale |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for fam, r in results.items():
         for label, c in r.get("per_call", {}).items():
             m = c.get("model")
             share = lambda k: f"{c[k] / m * 100:.3g} %" if m else "—"
-            v = (f"{verdict(max(c['cads'], c['cads_idle']) / m * 100, 1.0)} / {verdict(c['rescale'] / m * 100, 0.5)}"
-                 if m else "—")
-            lines.append(f"| {label} | {c['batch']} | {fmt_s(m)} | {fmt_s(c['cads'])} | {share('cads')} | "
-                         f"{fmt_s(c['cads_idle'])} | {share('cads_idle')} | "
-                         f"{fmt_s(c['rescale'])} | {share('rescale')} | "
-                         f"{fmt_s(c['host_rescale'])} | {share('host_rescale')} | {v} |")
-    lines += ["", f"## 3. Device→host synchronisations ({sync_note})", "",
-              "Counted in one run each. Setup = before the first model forward (the first call's model wrappers "
-              "included); per model call = between the first and the last forward, over the calls between (Heun: 2 "
-              "calls a step); tail = after the last forward (once per run). Target: 0 added per step beyond the host's "
-              "own.", "",
-              "| model | run | model calls | setup | per model call | tail | added per model call vs host |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+            v = (
+                f"{verdict(max(c['cads'], c['cads_idle']) / m * 100, 1.0)} / {verdict(c['rescale'] / m * 100, 0.5)}"
+                if m
+                else "—"
+            )
+            lines.append(
+                f"| {label} | {c['batch']} | {fmt_s(m)} | {fmt_s(c['cads'])} | {share('cads')} | "
+                f"{fmt_s(c['cads_idle'])} | {share('cads_idle')} | "
+                f"{fmt_s(c['rescale'])} | {share('rescale')} | "
+                f"{fmt_s(c['host_rescale'])} | {share('host_rescale')} | {v} |"
+            )
+    lines += [
+        "",
+        f"## 3. Device→host synchronisations ({sync_note})",
+        "",
+        "Counted in one run each. Setup = before the first model forward (the first call's model wrappers "
+        "included); per model call = between the first and the last forward, over the calls between (Heun: 2 "
+        "calls a step); tail = after the last forward (once per run). Target: 0 added per step beyond the host's "
+        "own.",
+        "",
+        "| model | run | model calls | setup | per model call | tail | added per model call vs host |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
 
     def sync_row(label, run, rec, ref):
         if not rec.get("syncs_total") and rec.get("syncs_total") != 0:
             return None
         added = "—" if ref is None else f"{rec['syncs_per_call'] - ref['syncs_per_call']:+.2f}"
-        return (f"| {label} | {run} | {rec.get('model_calls', '')} | {rec['syncs_setup']} | "
-                f"{rec['syncs_per_call']:.2f} | "
-                f"{rec['syncs_tail']} | {added} |")
+        return (
+            f"| {label} | {run} | {rec.get('model_calls', '')} | {rec['syncs_setup']} | "
+            f"{rec['syncs_per_call']:.2f} | "
+            f"{rec['syncs_tail']} | {added} |"
+        )
 
     for fam, r in results.items():
         for comp, e in r.get("e2e", {}).items():
             o = dict(e["syncs_ours"], model_calls=e["calls"]["ours"])
             h = dict(e["syncs_host"], model_calls=e["calls"]["host"])
-            for row in (sync_row(r["label"], "ours: " + names[comp].split(" vs ")[0], o, h),
-                        sync_row(r["label"], "host: " + names[comp].split(" vs ")[1], h, None)):
+            for row in (
+                sync_row(r["label"], "ours: " + names[comp].split(" vs ")[0], o, h),
+                sync_row(r["label"], "host: " + names[comp].split(" vs ")[1], h, None),
+            ):
                 if row:
                     lines.append(row)
         ps = r.get("patch_syncs")
         if ps:
             for name in ("plain", "cads", "cfg_rescale"):
                 what = "alone" if name == "plain" else "+ our " + name.replace("_", " ")
-                row = sync_row(r["label"] + " (latent 8×8)", f"host KSampler(heun) {what}", ps[name],
-                               None if name == "plain" else ps["plain"])
+                row = sync_row(
+                    r["label"] + " (latent 8×8)",
+                    f"host KSampler(heun) {what}",
+                    ps[name],
+                    None if name == "plain" else ps["plain"],
+                )
                 if row:
                     lines.append(row)
-    lines += ["", "## 4. Scale: cost per model call against batch size and latent side", "",
-              f"![log-log plot](fullsize_scale_{dev}.png)", "",
-              "| model shape | batch | latent | one model call | CADS γ = 0 | CADS γ = 1 | CFG rescale | CADS share | "
-              "rescale share |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## 4. Scale: cost per model call against batch size and latent side",
+        "",
+        f"![log-log plot](fullsize_scale_{dev}.png)",
+        "",
+        "| model shape | batch | latent | one model call | CADS γ = 0 | CADS γ = 1 | CFG rescale | CADS share | "
+        "rescale share |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for fam, r in results.items():
         for row in r.get("scale", []):
             m = row.get("model")
             pct = lambda key: f"{row[key] / m * 100:.3g} %" if m else "—"
-            lines.append(f"| {fam} | {row['batch']} | {row['side']}×{row['side']} | {fmt_s(m)} | "
-                         f"{fmt_s(row['cads'])} | "
-                         f"{fmt_s(row['cads_idle'])} | {fmt_s(row['rescale'])} | {pct('cads')} | {pct('rescale')} |")
-    lines += ["", "A '—' model call was not timed at that size in this run (on CPU by default only batch 1 and 2 at "
-              "the smallest side and batch 1 at 64; choose with --scale-unet); the patch costs were."]
+            lines.append(
+                f"| {fam} | {row['batch']} | {row['side']}×{row['side']} | {fmt_s(m)} | "
+                f"{fmt_s(row['cads'])} | "
+                f"{fmt_s(row['cads_idle'])} | {fmt_s(row['rescale'])} | {pct('cads')} | {pct('rescale')} |"
+            )
+    lines += [
+        "",
+        "A '—' model call was not timed at that size in this run (on CPU by default only batch 1 and 2 at "
+        "the smallest side and batch 1 at 64; choose with --scale-unet); the patch costs were.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def plot(results: dict, path: Path) -> bool:
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -518,9 +642,12 @@ def plot(results: dict, path: Path) -> bool:
     if not any(r.get("scale") for r in results.values()):
         return False
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    styles = {"model": ("one model call", "k"), "cads": ("CADS γ=0", "tab:red"),
-              "cads_idle": ("CADS γ=1", "tab:orange"),
-              "rescale": ("CFG rescale", "tab:blue")}
+    styles = {
+        "model": ("one model call", "k"),
+        "cads": ("CADS γ=0", "tab:red"),
+        "cads_idle": ("CADS γ=1", "tab:orange"),
+        "rescale": ("CFG rescale", "tab:blue"),
+    }
     marks = {"sd15": "o-", "sdxl": "s--", "wan21": "^:"}
     for fam, r in results.items():
         rows = r.get("scale", [])
@@ -549,6 +676,7 @@ def plot(results: dict, path: Path) -> bool:
 # main
 # --------------------------------------------------------------------------------------------------
 
+
 def resolve(args) -> tuple[torch.device, torch.dtype]:
     if args.device == "auto":
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -566,6 +694,7 @@ def resolve(args) -> tuple[torch.device, torch.dtype]:
 def host_version() -> str:
     try:
         import comfyui_version
+
         return comfyui_version.__version__
     except Exception:
         return "unknown"
@@ -578,17 +707,25 @@ def main(argv=None) -> dict:
     parser.add_argument("--reps", type=int, default=None, help="paired end-to-end repetitions (default: 5 CUDA, 1 CPU)")
     parser.add_argument("--steps", type=int, default=None, help="Heun steps end to end (default: 4 CUDA, 2 CPU)")
     parser.add_argument("--models", default="sd15,sdxl,wan21", help="comma list of sd15, sdxl, wan21")
-    parser.add_argument("--e2e", default=None,
-                        help="models to run end to end (default: all on CUDA, sd15,wan21 on CPU)")
+    parser.add_argument(
+        "--e2e", default=None, help="models to run end to end (default: all on CUDA, sd15,wan21 on CPU)"
+    )
     parser.add_argument("--scale", default=None, help="models to scale (default: sd15,sdxl)")
-    parser.add_argument("--scale-unet", default=None,
-                        help="batch×side points where the model call itself is timed for the scale table, e.g. "
-                             "1x32,2x32 (default CUDA: every point; CPU: 1x32,2x32,1x64)")
-    parser.add_argument("--e2e-side", type=int, default=None,
-                        help="latent side end to end for the image models (default: the user's size on CUDA, 32 on "
-                             "CPU)")
-    parser.add_argument("--unet-reps", type=int, default=None,
-                        help="model calls timed per size (default 10 CUDA, 2 CPU)")
+    parser.add_argument(
+        "--scale-unet",
+        default=None,
+        help="batch×side points where the model call itself is timed for the scale table, e.g. "
+        "1x32,2x32 (default CUDA: every point; CPU: 1x32,2x32,1x64)",
+    )
+    parser.add_argument(
+        "--e2e-side",
+        type=int,
+        default=None,
+        help="latent side end to end for the image models (default: the user's size on CUDA, 32 on CPU)",
+    )
+    parser.add_argument(
+        "--unet-reps", type=int, default=None, help="model calls timed per size (default 10 CUDA, 2 CPU)"
+    )
     parser.add_argument("--merge", action="store_true", help="keep the other models' results already in the .json")
     parser.add_argument("--quick", action="store_true", help="tiny models: checks every path, figures mean nothing")
     parser.add_argument("--out", default=str(RESULTS), help="results folder")
@@ -645,8 +782,9 @@ def main(argv=None) -> dict:
                 side = args.e2e_side or 32
                 e2e_latent = (latent[0], side, side)
             r["e2e_latent"] = list(e2e_latent)
-            r["e2e"] = bench_e2e(dev, pack, model, fam, e2e_latent, steps, reps, probe_in_timing=not cuda,
-                                 warm_up=not args.quick)
+            r["e2e"] = bench_e2e(
+                dev, pack, model, fam, e2e_latent, steps, reps, probe_in_timing=not cuda, warm_up=not args.quick
+            )
             small = tuple(latent[:-2]) + (8, 8)
             r["patch_syncs"] = bench_patch_syncs(dev, pack, model, fam, small, 2)
             r["patch_sync_steps"] = 2
@@ -666,25 +804,44 @@ def main(argv=None) -> dict:
                     print(f"   scale b={b} side={s}: {cs}", flush=True)
         del model
         import comfy.model_management
+
         comfy.model_management.cleanup_models()
         comfy.model_management.soft_empty_cache()
         import gc
+
         gc.collect()
 
     meta = {
-        "command": ".venv/bin/python bench/fullsize.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "PYTHONPATH=tools .venv/bin/python bench/fullsize.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.system()} {platform.machine()}, {__import__('os').cpu_count()} logical CPUs",
-        "device": dev.describe(), "device_type": device.type, "dtype": str(dtype).replace("torch.", ""),
-        "torch": torch.__version__, "host": host_version(), "python": platform.python_version(),
-        "reps": reps, "patch_reps": patch_reps, "unet_reps": unet_reps, "steps": steps, "quick": args.quick,
+        "device": dev.describe(),
+        "device_type": device.type,
+        "dtype": str(dtype).replace("torch.", ""),
+        "torch": torch.__version__,
+        "host": host_version(),
+        "python": platform.python_version(),
+        "reps": reps,
+        "patch_reps": patch_reps,
+        "unet_reps": unet_reps,
+        "steps": steps,
+        "quick": args.quick,
         "notes": notes,
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"fullsize_{device.type}" + ("_quick" if args.quick else "")
-    meta["runs"] = [{"command": meta["command"], "when": meta["when"], "models": models, "reps": reps,
-                     "patch_reps": patch_reps, "unet_reps": unet_reps}]
+    meta["runs"] = [
+        {
+            "command": meta["command"],
+            "when": meta["when"],
+            "models": models,
+            "reps": reps,
+            "patch_reps": patch_reps,
+            "unet_reps": unet_reps,
+        }
+    ]
     if args.merge and (out / f"{stem}.json").exists():
         old = json.loads((out / f"{stem}.json").read_text())
         results = {**{k: v for k, v in old["results"].items() if k not in results}, **results}

@@ -1,5 +1,6 @@
 """The CPU peak-memory tracker of the benchmarks: peak bytes of tensor storages created inside a block and still
 alive, seen op by op through a TorchDispatchMode (there is no max_memory_allocated on the CPU)."""
+
 from __future__ import annotations
 
 import weakref

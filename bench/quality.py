@@ -1,6 +1,6 @@
 """Sample quality vs. cost: Euler and EDM Heun (Algorithm 2 with S_churn = 0) on an analytic model.
 
-    .venv/bin/python bench/quality.py      # prints the table, writes bench/results/quality.md
+    PYTHONPATH=tools .venv/bin/python bench/quality.py      # prints the table, writes bench/results/quality.md
 
 Model: data ~ Σ_k w_k N(μ_k, s²I) in 64 dims, whose ideal denoiser is exact (`samplers.gaussian_mixture_denoiser`),
 so the only error left is the ODE solver's. Each sampler starts from the same x = σmax·ε and integrates the
@@ -8,17 +8,18 @@ probability-flow ODE over Karras schedules (EDM eq. 5, σmin = 0.002, σmax = 80
 Error: RMSE at σ = 0 against a fine-step reference (Heun, 4096 steps to σ = 1e-5 then 0, checked by halving).
 Cost in denoiser evaluations (NFE): Euler N steps = N; Heun N steps ending in 0 = 2N − 1.
 """
+
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import torch
 
+import loader  # tools/, on PYTHONPATH (see the usage above)
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-import samplers as S  # noqa: E402
+S = loader.core()
 
 SEED, DIM, COMPONENTS, DATA_STD, BATCH = 0, 64, 8, 0.2, 256
 SIGMA_MIN, SIGMA_MAX = 0.002, 80.0
@@ -49,8 +50,9 @@ def main() -> None:
             row.append(rmse(S.sample_euler(denoiser, x, S.karras_sigmas(nfe, SIGMA_MIN, SIGMA_MAX, rho).double()), ref))
         for rho in RHOS:
             steps = (nfe + 1) // 2
-            row.append(rmse(S.sample_heun_churn(denoiser, x,
-                                                S.karras_sigmas(steps, SIGMA_MIN, SIGMA_MAX, rho).double()), ref))
+            row.append(
+                rmse(S.sample_heun_churn(denoiser, x, S.karras_sigmas(steps, SIGMA_MIN, SIGMA_MAX, rho).double()), ref)
+            )
         rows.append(row)
     seconds = time.perf_counter() - start
 
@@ -69,8 +71,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         "# Sample quality vs. NFE: Euler and EDM Heun on an exact Gaussian-mixture denoiser\n\n"
-        f"Produced by `.venv/bin/python bench/quality.py` (torch {torch.__version__}, CPU, float64, {seconds:.0f} "
-        f"s).\n\n"
+        f"Produced by `PYTHONPATH=tools .venv/bin/python bench/quality.py` (torch {torch.__version__}, CPU, float64, "
+        f"{seconds:.0f} s).\n\n"
         f"Model: {COMPONENTS}-component Gaussian mixture in {DIM} dims, means ~ N(0, I), weights ~ U(0.5, 1.5) "
         f"(normalised), component std s = {DATA_STD}; exact ideal denoiser `samplers.gaussian_mixture_denoiser`. "
         f"Seed {SEED} (one CPU generator draws means, weights, then the start x = {SIGMA_MAX:g}·ε for {BATCH} "
@@ -80,7 +82,8 @@ def main() -> None:
         "Euler step.\n\n"
         f"Error: RMSE over all {BATCH}×{DIM} values at σ = 0 against a reference: Heun with {REF_STEPS} steps, "
         f"ρ = 7, σmin = {REF_SIGMA_MIN:g}; its RMSE to the same run with {REF_STEPS // 2} steps is {ref_error:.1e}.\n\n"
-        f"{table}\n\n{notes[0]}.\n")
+        f"{table}\n\n{notes[0]}.\n"
+    )
     print(f"wrote {out.relative_to(REPO)} ({seconds:.0f} s)")
 
 

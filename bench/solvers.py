@@ -1,6 +1,6 @@
 """Which ODE solver and which schedule, at equal cost, on VE and flow models: the host's samplers against ours.
 
-    .venv/bin/python bench/solvers.py      # prints the tables, writes bench/results/solvers.md
+    PYTHONPATH=tools .venv/bin/python bench/solvers.py      # prints the tables, writes bench/results/solvers.md
 
 Data: x0 ~ Σ_k w_k N(μ_k, s²I) in 64 dims, whose ideal denoiser is exact in either form (`samplers.oracle`), so the
 only error left is the solver's and the schedule's. Each solver integrates the probability-flow ODE from the same
@@ -18,18 +18,18 @@ Solvers at equal NFE (denoiser evaluations, counted): the host's euler, heun, dp
 k-diffusion functions, called with the exact denoiser), and ours (`samplers.sample_heun_churn`, S_churn = 0).
 Heun-type solvers take (NFE + 1)/2 steps (the last step, to 0, is Euler), the others NFE steps.
 """
+
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 import torch
 
+import hostlib  # tools/, on PYTHONPATH (see the usage above)
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools"))
-import hostlib  # noqa: E402
 
 hostlib.import_host()
 import comfy.k_diffusion.sampling as k_sampling  # noqa: E402
@@ -54,6 +54,7 @@ def counted(denoiser: Denoiser) -> tuple[Denoiser, list[int]]:
     def model(x: torch.Tensor, sigma: torch.Tensor, **_: object) -> torch.Tensor:
         calls[0] += 1
         return denoiser(x, sigma)
+
     return model, calls
 
 
@@ -92,10 +93,15 @@ def schedules(form: str) -> dict[str, Callable[[int], torch.Tensor]]:
     if form == "VE":
         return {"karras ρ=7": lambda n: S.karras_sigmas(n, VE_SIGMA_MIN, VE_SIGMA_MAX, 7.0, dtype=torch.float64)}
     ms = flow_model_sampling()
-    host = {name: (lambda n, name=name: comfy.samplers.calculate_sigmas(ms, name, n).double())
-            for name in ("simple", "beta", "karras")}
-    return {**host, "karras σ, σmax 80 (ours)": lambda n: karras_in_sigma(ms, n, None),
-            "karras σ, σmax of the table": lambda n: karras_in_sigma(ms, n, top_sigma_below_one(ms))}
+    host = {
+        name: (lambda n, name=name: comfy.samplers.calculate_sigmas(ms, name, n).double())
+        for name in ("simple", "beta", "karras")
+    }
+    return {
+        **host,
+        "karras σ, σmax 80 (ours)": lambda n: karras_in_sigma(ms, n, None),
+        "karras σ, σmax of the table": lambda n: karras_in_sigma(ms, n, top_sigma_below_one(ms)),
+    }
 
 
 def problem(form: str) -> tuple[Denoiser, torch.Tensor, Callable[[int], torch.Tensor]]:
@@ -129,8 +135,15 @@ def measure(form: str) -> tuple[list[dict], float]:
                 model, calls = counted(denoiser)
                 levels = schedule(steps)
                 out = solve(model, noise * levels[0], levels)  # the host's start: x = σ_0·ε (VE), t_0·ε (flow)
-                rows.append({"schedule": schedule_name, "target_nfe": nfe, "solver": solver_name, "nfe": calls[0],
-                             "rmse": rmse(out, reference) if torch.isfinite(out).all() else float("nan")})
+                rows.append(
+                    {
+                        "schedule": schedule_name,
+                        "target_nfe": nfe,
+                        "solver": solver_name,
+                        "nfe": calls[0],
+                        "rmse": rmse(out, reference) if torch.isfinite(out).all() else float("nan"),
+                    }
+                )
     return rows, ref_error
 
 
@@ -141,8 +154,9 @@ def table(rows: list[dict]) -> str:
         for nfe in NFES:
             cells = {r["solver"]: r for r in rows if r["schedule"] == schedule and r["target_nfe"] == nfe}
             best = min(cells.values(), key=lambda r: r["rmse"] if r["rmse"] == r["rmse"] else float("inf"))
-            shown = [f"{cells[s]['rmse']:.2e}" + ("" if cells[s]["nfe"] == nfe else f" ({cells[s]['nfe']})")
-                     for s in solvers]
+            shown = [
+                f"{cells[s]['rmse']:.2e}" + ("" if cells[s]["nfe"] == nfe else f" ({cells[s]['nfe']})") for s in solvers
+            ]
             lines.append(f"| {schedule} | {nfe} | " + " | ".join(shown) + f" | {best['solver']} |")
     return "\n".join(lines)
 
@@ -157,17 +171,21 @@ def main() -> None:
         sections.append((form, ref_error, text))
     seconds = time.perf_counter() - start
     out = REPO / "bench" / "results" / "solvers.md"
-    body = "\n\n".join(f"## {form}\n\nReference: Heun with {REF_STEPS} steps; its RMSE to the same run with "
-                       f"{REF_STEPS // 2} steps is {ref_error:.1e}.\n\n{text}" for form, ref_error, text in sections)
+    body = "\n\n".join(
+        f"## {form}\n\nReference: Heun with {REF_STEPS} steps; its RMSE to the same run with "
+        f"{REF_STEPS // 2} steps is {ref_error:.1e}.\n\n{text}"
+        for form, ref_error, text in sections
+    )
     out.write_text(
         "# ODE solvers and schedules at equal NFE on VE and flow models (exact Gaussian-mixture denoiser)\n\n"
-        f"Produced by `.venv/bin/python bench/solvers.py` (torch {torch.__version__}, ComfyUI "
+        f"Produced by `PYTHONPATH=tools .venv/bin/python bench/solvers.py` (torch {torch.__version__}, ComfyUI "
         f"{hostlib_version()}, CPU, float64, {seconds:.0f} s). What is compared and how: the docstring of "
         "bench/solvers.py.\n\n"
         f"Data: {COMPONENTS}-component Gaussian mixture in {DIM} dims, means ~ N(0, I), weights ~ U(0.5, 1.5) "
         f"(normalised), component std s = {DATA_STD}; {BATCH} samples, seed {SEED}. Cells: RMSE to the reference "
         "(lower is better); a number in brackets is the NFE the solver really used where it differs from the row's.\n\n"
-        f"{body}\n")
+        f"{body}\n"
+    )
     print(f"wrote {out.relative_to(REPO)} ({seconds:.0f} s)")
 
 

@@ -7,6 +7,7 @@ the tests and the ComfyUI node share one definition.
 Images are SIZE×SIZE RGB in [-1, 1], shape [N, 3, SIZE, SIZE], ordered class by class
 (PER_CLASS images of CLASSES[0], then of CLASSES[1], …).
 """
+
 from __future__ import annotations
 
 import functools

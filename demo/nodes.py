@@ -10,6 +10,7 @@ Conditioning is a class-probability vector (CONDITIONING tensor [1, 1, K]): a cl
 uniform (every class has the same number of images, so that is the whole set). A vector changed by CADS noise is read
 as class probabilities relu(c)/Σ relu(c) (uniform if all ≤ 0).
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,20 +30,23 @@ DEMO = "model/sampling/sampler_lab/demo"
 SIGMA_KEY = "samplerlab_demo_sigma"
 PREDICTIONS = {"eps": comfy.model_base.ModelType.EPS, "v_prediction": comfy.model_base.ModelType.V_PREDICTION}
 #: Largest IMAGE the decode nodes make (values, i.e. 256 MiB in float32).
-MAX_IMAGE_VALUES = 2 ** 26
+MAX_IMAGE_VALUES = 2**26
 
 
 def require_demo_latent(x: torch.Tensor, name: str) -> None:
     """Refuse a latent the demo model cannot have made, saying which it takes."""
     shape = tuple(make_dataset()[0].shape[1:])
     if x.ndim != 4 or tuple(x.shape[1:]) != shape:
-        raise ValueError(f"input '{name}' has shape {tuple(x.shape)}; the demo model takes latents of "
-                         f"{'×'.join(map(str, shape))} (batch × {shape[0]} × {shape[1]} × {shape[2]}): make them with "
-                         f"an EmptyLatentImage of {8 * shape[1]}×{8 * shape[2]} pixels.")
+        raise ValueError(
+            f"input '{name}' has shape {tuple(x.shape)}; the demo model takes latents of "
+            f"{'×'.join(map(str, shape))} (batch × {shape[0]} × {shape[1]} × {shape[2]}): make them with "
+            f"an EmptyLatentImage of {8 * shape[1]}×{8 * shape[2]} pixels."
+        )
 
 
 class DemoLatentFormat(comfy.latent_formats.LatentFormat):
     """The latent is the RGB image in [-1, 1]: 3 channels, no scaling, identity previews."""
+
     scale_factor = 1.0
     latent_channels = 3
     latent_dimensions = 2
@@ -81,7 +85,7 @@ class DemoDenoiser(torch.nn.Module):
         self.images = images.clone()  # [N, 3, H, W] in [-1, 1]
         self.labels = labels.clone()
         self.means64 = images.reshape(images.shape[0], -1).double()
-        self.sq_norms = (self.means64 ** 2).sum(1)
+        self.sq_norms = (self.means64**2).sum(1)
         self.counts = torch.bincount(labels, minlength=len(CLASSES)).double()
         self.model_type = model_type
         self.dtype = torch.float32
@@ -107,12 +111,12 @@ class DemoDenoiser(torch.nn.Module):
         if sigma.numel() != xc.shape[0]:
             sigma = sigma.repeat(xc.shape[0] // sigma.numel())
         s = sigma.reshape(-1, *([1] * (xc.ndim - 1)))
-        sd2 = self.sigma_data ** 2
-        x = xc.float() * (s ** 2 + sd2) ** 0.5  # undo calculate_input: xc = x / sqrt(σ² + σ_data²)
+        sd2 = self.sigma_data**2
+        x = xc.float() * (s**2 + sd2) ** 0.5  # undo calculate_input: xc = x / sqrt(σ² + σ_data²)
         d = self.denoised(x, sigma, context)
         if self.model_type == comfy.model_base.ModelType.V_PREDICTION:
             # host: D = x·σd²/(σ²+σd²) − v·σ·σd/sqrt(σ²+σd²)
-            return (x * sd2 / (s ** 2 + sd2) - d) * (s ** 2 + sd2) ** 0.5 / (s * self.sigma_data)
+            return (x * sd2 / (s**2 + sd2) - d) * (s**2 + sd2) ** 0.5 / (s * self.sigma_data)
         return (x - d) / s  # ε: D = x − σ·ε
 
 
@@ -138,8 +142,9 @@ def demo_model(prediction: str = "eps") -> comfy.model_patcher.ModelPatcher:
         raise ValueError(f"input 'prediction' must be one of {list(PREDICTIONS)}, got {prediction!r}")
     load = comfy.model_management.get_torch_device()
     model = DemoModel(PREDICTIONS[prediction], device=load).to(load)
-    return comfy.model_patcher.ModelPatcher(model, load_device=load,
-                                            offload_device=comfy.model_management.unet_offload_device())
+    return comfy.model_patcher.ModelPatcher(
+        model, load_device=load, offload_device=comfy.model_management.unet_offload_device()
+    )
 
 
 def class_conditioning(name: str) -> list:
@@ -151,19 +156,30 @@ def class_conditioning(name: str) -> list:
 
 class SamplerLabDemoModel:
     DISPLAY_NAME = "Demo Model (exact denoiser) (Sampler Lab)"
-    DESCRIPTION = ("Weightless demo model: the exact posterior-mean denoiser of a generated data set of 320 RGB images "
-                   "(16×16, "
-                   f"classes {', '.join(CLASSES)}). The latent is the image itself (EmptyLatentImage 128×128 → 16×16). "
-                   "Discrete SD1 noise schedule; ε or v prediction. Decode with 'Demo Decode'.")
+    DESCRIPTION = (
+        "Weightless demo model: the exact posterior-mean denoiser of a generated data set of 320 RGB images "
+        "(16×16, "
+        f"classes {', '.join(CLASSES)}). The latent is the image itself (EmptyLatentImage 128×128 → 16×16). "
+        "Discrete SD1 noise schedule; ε or v prediction. Decode with 'Demo Decode'."
+    )
     CATEGORY = DEMO
     RETURN_TYPES = ("MODEL",)
     FUNCTION = "load"
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"prediction": (list(PREDICTIONS), {"default": "eps",
-                "tooltip": "What the model outputs: ε (noise) or v (Salimans & Ho). The denoised result is the same "
-                           "exact D(x; σ)."})}}
+        return {
+            "required": {
+                "prediction": (
+                    list(PREDICTIONS),
+                    {
+                        "default": "eps",
+                        "tooltip": "What the model outputs: ε (noise) or v (Salimans & Ho). "
+                        "The denoised result is the same exact D(x; σ).",
+                    },
+                )
+            }
+        }
 
     def load(self, prediction: str):
         return (demo_model(prediction),)
@@ -171,17 +187,28 @@ class SamplerLabDemoModel:
 
 class SamplerLabDemoClass:
     DISPLAY_NAME = "Demo Class Conditioning (Sampler Lab)"
-    DESCRIPTION = ("Conditioning for the demo model: one class of the data set, or 'unconditional' (the whole set) for "
-                   "the negative.")
+    DESCRIPTION = (
+        "Conditioning for the demo model: one class of the data set, or 'unconditional' (the whole set) for "
+        "the negative."
+    )
     CATEGORY = DEMO
     RETURN_TYPES = ("CONDITIONING",)
     FUNCTION = "encode"
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"class_name": (["unconditional", *CLASSES], {"default": CLASSES[0],
-                "tooltip": "The class to sample; 'unconditional' = the whole data set (use it as the negative for "
-                           "CFG)."})}}
+        return {
+            "required": {
+                "class_name": (
+                    ["unconditional", *CLASSES],
+                    {
+                        "default": CLASSES[0],
+                        "tooltip": "The class to sample; 'unconditional' = the whole data set "
+                        "(use it as the negative for CFG).",
+                    },
+                )
+            }
+        }
 
     def encode(self, class_name: str):
         return (class_conditioning(class_name),)
@@ -189,18 +216,22 @@ class SamplerLabDemoClass:
 
 class SamplerLabDemoDecode:
     DISPLAY_NAME = "Demo Decode (Sampler Lab)"
-    DESCRIPTION = ("Demo model latent → IMAGE: the latent is the RGB image in [-1, 1]; upscaled with nearest neighbour "
-                   "so pixels stay visible.")
+    DESCRIPTION = (
+        "Demo model latent → IMAGE: the latent is the RGB image in [-1, 1]; upscaled with nearest neighbour "
+        "so pixels stay visible."
+    )
     CATEGORY = DEMO
     RETURN_TYPES = ("IMAGE",)
     FUNCTION = "decode"
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {
-            "samples": ("LATENT", {"tooltip": "A latent sampled with the demo model (3 channels)."}),
-            "scale": ("INT", {"default": 8, "min": 1, "max": 64, "tooltip": "Nearest-neighbour upscale factor."}),
-        }}
+        return {
+            "required": {
+                "samples": ("LATENT", {"tooltip": "A latent sampled with the demo model (3 channels)."}),
+                "scale": ("INT", {"default": 8, "min": 1, "max": 64, "tooltip": "Nearest-neighbour upscale factor."}),
+            }
+        }
 
     def decode(self, samples, scale: int):
         check_inputs(SamplerLabDemoDecode, scale=scale)
@@ -208,11 +239,13 @@ class SamplerLabDemoDecode:
         require_demo_latent(x, "samples")
         if not torch.isfinite(x).all():
             raise ValueError("input 'samples' holds NaN or inf values; check the node that made the latent.")
-        if x.numel() * scale ** 2 > MAX_IMAGE_VALUES:
+        if x.numel() * scale**2 > MAX_IMAGE_VALUES:
             largest = int((MAX_IMAGE_VALUES / x.numel()) ** 0.5)
-            gib = x.numel() * scale ** 2 * 4 / 2 ** 30
-            raise ValueError(f"input 'scale' = {scale} makes an image of {gib:.2g} GiB "
-                             f"for {x.shape[0]} images; use a scale of at most {largest} (or fewer images).")
+            gib = x.numel() * scale**2 * 4 / 2**30
+            raise ValueError(
+                f"input 'scale' = {scale} makes an image of {gib:.2g} GiB "
+                f"for {x.shape[0]} images; use a scale of at most {largest} (or fewer images)."
+            )
         img = ((x.float() + 1.0) / 2.0).clamp(0.0, 1.0)
         if scale > 1:
             img = torch.nn.functional.interpolate(img, scale_factor=scale, mode="nearest")
@@ -221,21 +254,28 @@ class SamplerLabDemoDecode:
 
 class SamplerLabDemoDataset:
     DISPLAY_NAME = "Demo Data Set (Sampler Lab)"
-    DESCRIPTION = ("The demo data set itself as an IMAGE batch (some images of one class, or of all), to compare "
-                   "samples with.")
+    DESCRIPTION = (
+        "The demo data set itself as an IMAGE batch (some images of one class, or of all), to compare samples with."
+    )
     CATEGORY = DEMO
     RETURN_TYPES = ("IMAGE",)
     FUNCTION = "images"
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {
-            "class_name": (["unconditional", *CLASSES], {"default": "unconditional", "tooltip": "'unconditional' = all "
-                                                                                                "classes."}),
-            "count": ("INT", {"default": 8, "min": 1, "max": 320, "tooltip": "How many images (evenly spread over the "
-                                                                             "class)."}),
-            "scale": ("INT", {"default": 8, "min": 1, "max": 64, "tooltip": "Nearest-neighbour upscale factor."}),
-        }}
+        return {
+            "required": {
+                "class_name": (
+                    ["unconditional", *CLASSES],
+                    {"default": "unconditional", "tooltip": "'unconditional' = all classes."},
+                ),
+                "count": (
+                    "INT",
+                    {"default": 8, "min": 1, "max": 320, "tooltip": "How many images (evenly spread over the class)."},
+                ),
+                "scale": ("INT", {"default": 8, "min": 1, "max": 64, "tooltip": "Nearest-neighbour upscale factor."}),
+            }
+        }
 
     def images(self, class_name: str, count: int, scale: int):
         check_inputs(SamplerLabDemoDataset, count=count, scale=scale)

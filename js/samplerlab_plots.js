@@ -6,6 +6,7 @@
 // widgets, so it adds nothing to widgets_values, to the prompt, or to the saved workflow.
 import { app } from "../../scripts/app.js";
 import * as M from "./samplerlab_math.js";
+import { PARAMS as P } from "./samplerlab_params.js";
 
 const WIDGET_NAME = "samplerlab_plot";
 const PLOT_HEIGHT = 220;
@@ -35,17 +36,18 @@ function fmt(v) {
   return v.toFixed(4);
 }
 
-function num(node, name, fallback) {
-  const w = node.widgets?.find((x) => x.name === name);
+// A widget's value, or the parameter's default (js/samplerlab_params.js, from the core's table) where it has none.
+function num(node, param) {
+  const w = node.widgets?.find((x) => x.name === param.name);
   const v = Number(w?.value);
-  return Number.isFinite(v) ? v : fallback;
+  return Number.isFinite(v) ? v : param.default;
 }
-function str(node, name, fallback) {
-  const w = node.widgets?.find((x) => x.name === name);
-  return w == null || w.value == null ? fallback : String(w.value);
+function str(node, param) {
+  const w = node.widgets?.find((x) => x.name === param.name);
+  return w == null || w.value == null ? param.default : String(w.value);
 }
-function clampSteps(v) {
-  return Math.min(10000, Math.max(1, Math.floor(v)));
+function stepsOf(node, param) {
+  return Math.min(param.max, Math.max(param.min, Math.floor(num(node, param))));
 }
 
 const SD_NOTE = "model-dependent: shown for the SD1.x schedule (scaled_linear β 0.00085..0.012, T=1000)";
@@ -55,9 +57,9 @@ const SD_NOTE = "model-dependent: shown for the SD1.x schedule (scaled_linear β
 // ---------------------------------------------------------------------------------------------
 
 function karrasData(node) {
-  const steps = clampSteps(num(node, "steps", 20));
-  let sigmaMin = num(node, "sigma_min", 0), sigmaMax = num(node, "sigma_max", 0);
-  const rho = num(node, "rho", 7);
+  const steps = stepsOf(node, P.karras_steps);
+  let sigmaMin = num(node, P.sigma_min), sigmaMax = num(node, P.sigma_max);
+  const rho = num(node, P.rho);
   const [sdMin, sdMax] = M.sdSigmaRange();
   const notes = [], warnings = [];
   const assumed = sigmaMin === 0 || sigmaMax === 0;
@@ -71,8 +73,8 @@ function karrasData(node) {
 }
 
 function spacingData(node) {
-  const steps = clampSteps(num(node, "steps", 10));
-  const spacing = str(node, "spacing", "trailing");
+  const steps = stepsOf(node, P.spacing_steps);
+  const spacing = str(node, P.spacing);
   const table = M.sdSigmaTable();
   const notes = [SD_NOTE], warnings = [];
   const S = Math.min(steps, table.length);
@@ -84,10 +86,10 @@ function spacingData(node) {
 }
 
 function ksamplerData(node) {
-  const steps = clampSteps(num(node, "steps", 20));
-  const denoise = num(node, "denoise", 1);
-  const rho = num(node, "rho", 7);
-  const sChurn = num(node, "s_churn", 0), sTmin = num(node, "s_tmin", 0.05), sTmax = num(node, "s_tmax", 50);
+  const steps = stepsOf(node, P.heun_steps);
+  const denoise = num(node, P.denoise);
+  const rho = num(node, P.rho);
+  const sChurn = num(node, P.s_churn), sTmin = num(node, P.s_tmin), sTmax = num(node, P.s_tmax);
   const [sigmaMin, sigmaMax] = M.sdSigmaRange();
   const notes = [SD_NOTE], warnings = [];
   let sigmas = [];
@@ -112,7 +114,7 @@ function ksamplerData(node) {
 
 const CADS_POINTS = 201;
 function cadsData(node) {
-  const s = num(node, "noise_scale", 0.25), tau1 = num(node, "tau1", 0.6), tau2 = num(node, "tau2", 0.9);
+  const s = num(node, P.noise_scale), tau1 = num(node, P.tau1), tau2 = num(node, P.tau2);
   const t = [], gamma = [], noiseStd = [];
   for (let k = 0; k < CADS_POINTS; k++) {
     const tk = 1 - k / (CADS_POINTS - 1);

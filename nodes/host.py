@@ -3,11 +3,11 @@
 Everything here reads host types (ModelPatcher, model_sampling, the sampler's model wrapper) and
 hands plain tensors and callables to `samplers/`.
 """
+
 from __future__ import annotations
 
 import copy
-import math
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -17,8 +17,9 @@ import comfy.model_sampling
 from .. import samplers as S
 
 
-def model_sampling(model) -> torch.nn.Module:
-    """The `model_sampling` object of a MODEL (ModelPatcher), patches included."""
+def model_sampling(model) -> Any:
+    """The `model_sampling` object (a torch.nn.Module of the host's model_sampling classes) of a MODEL (ModelPatcher),
+    patches included."""
     return model.get_model_object("model_sampling")
 
 
@@ -32,8 +33,11 @@ def sigma_range(model) -> tuple[float, float]:
 #: timesteps of DDPM-style models (ModelSamplingDiscrete) and the evenly spaced t of flow models
 #: (ModelSamplingDiscreteFlow: 1000, ModelSamplingFlux: 10000). The continuous ones (ModelSamplingContinuousEDM, …V,
 #: …CosmosRFlow) hold a σ grid for the host's schedulers, not timesteps.
-TIMESTEP_TABLES = (comfy.model_sampling.ModelSamplingDiscrete, comfy.model_sampling.ModelSamplingDiscreteFlow,
-                   comfy.model_sampling.ModelSamplingFlux)
+TIMESTEP_TABLES = (
+    comfy.model_sampling.ModelSamplingDiscrete,
+    comfy.model_sampling.ModelSamplingDiscreteFlow,
+    comfy.model_sampling.ModelSamplingFlux,
+)
 
 
 def model_classes(model) -> str:
@@ -52,30 +56,21 @@ def require_discrete(model, fits: str) -> torch.Tensor:
     ms = model_sampling(model)
     table = getattr(ms, "sigmas", None)
     if not isinstance(ms, TIMESTEP_TABLES) or table is None or table.ndim != 1:
-        raise ValueError(f"input 'model' ({model_classes(model)}) has a continuous noise schedule, with no table of "
-                         f"timesteps; {fits}")
+        raise ValueError(
+            f"input 'model' ({model_classes(model)}) has a continuous noise schedule, with no table of "
+            f"timesteps; {fits}"
+        )
     return table
 
 
-def finite_input(name: str, value, lo: float | None = None, hi: float | None = None):
-    """`value` if it is a finite number in [lo, hi], else a ValueError naming input `name` and the range it takes."""
-    span = f"from {lo:g} to {hi:g}" if lo is not None and hi is not None else \
-        f"≥ {lo:g}" if lo is not None else f"≤ {hi:g}" if hi is not None else "finite"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"input '{name}' = {value!r} is not a number; enter a number {span}.")
-    if not math.isfinite(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"input '{name}' = {value!r} is out of range; enter a number {span}.")
-    return value
-
-
 def check_inputs(node_cls, **values) -> None:
-    """`finite_input` on each INT/FLOAT input of a node, with the min/max its INPUT_TYPES advertises."""
+    """The core's `check_number` on each INT/FLOAT input of a node, with the min/max its INPUT_TYPES advertises."""
     spec = node_cls.INPUT_TYPES()
     options = {**spec.get("required", {}), **spec.get("optional", {})}
     for name, value in values.items():
         kind, opts = options[name][0], (options[name][1:] or [{}])[0]
         if kind in ("INT", "FLOAT"):
-            finite_input(name, value, opts.get("min"), opts.get("max"))
+            S.check_number(name, value, opts.get("min"), opts.get("max"))
 
 
 #: Largest |value| a latent may hold: VAE latents are of order 1–10, and past this a model running in float16
@@ -88,16 +83,20 @@ def check_finite_latent(samples: torch.Tensor, name: str = "latent_image", limit
     if not torch.isfinite(samples).all():
         raise ValueError(f"input '{name}' holds NaN or inf values; re-encode the image or check the node that made it.")
     if limit is not None and samples.numel() and samples.abs().max().item() > limit:
-        raise ValueError(f"input '{name}' holds values up to {samples.abs().max().item():.3g}, beyond ±{limit:g} "
-                         "(VAE latents are of order 1–10); re-encode the image or check the node that made it.")
+        raise ValueError(
+            f"input '{name}' holds values up to {samples.abs().max().item():.3g}, beyond ±{limit:g} "
+            "(VAE latents are of order 1–10); re-encode the image or check the node that made it."
+        )
 
 
 def check_finite_result(samples: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
     """`samples` if finite, else an error that names the schedule: no NaN leaves a sampler silently."""
     if not torch.isfinite(samples).all():
-        raise ValueError(f"sampling gave NaN or inf with input 'sigmas' from {sigmas[0].item():.4g} to "
-                         f"{sigmas[-1].item():.4g} over {len(sigmas) - 1} steps: the model or the steps overflowed "
-                         "float; use a σ range closer to the model's own (or check the model).")
+        raise ValueError(
+            f"sampling gave NaN or inf with input 'sigmas' from {sigmas[0].item():.4g} to "
+            f"{sigmas[-1].item():.4g} over {len(sigmas) - 1} steps: the model or the steps overflowed "
+            "float; use a σ range closer to the model's own (or check the model)."
+        )
     return samples
 
 
@@ -146,7 +145,9 @@ def noise_level_range(model) -> tuple[float, float]:
 def denoiser_of(model_k, extra_args: dict) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The host's sampler-side model as D(x; σ) with σ a 1-D tensor of batch size. Each call first honours the
     host's interrupt (Cancel / POST /interrupt), so a cancelled run stops before its next model call."""
+
     def denoiser(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         comfy.model_management.throw_exception_if_processing_interrupted()
         return model_k(x, sigma, **extra_args)
+
     return denoiser

@@ -1,4 +1,5 @@
 """Model patches: CFG rescale (Lin et al. 2023, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
+
 from __future__ import annotations
 
 import logging
@@ -9,6 +10,7 @@ import torch
 import comfy.patcher_extension
 
 from .. import samplers as S
+from .inputs import P, widget, widgets
 from .host import check_inputs, normalised_time, on_cpu
 
 PATCHES = "model/patch"
@@ -22,21 +24,25 @@ def cfg_rescale_patch(phi: float):
     With D = c_skip·x + c_out·F, the model outputs are F = (D − c_skip·x)/c_out; the std ratio of Algorithm 2
     does not see the per-sample factor c_out, so the rescale acts on D − c_skip·x directly.
     """
+
     def post_cfg(args: dict) -> torch.Tensor:
         guided, positive = args["denoised"], args["cond_denoised"]
         if phi == 0.0:
             return guided
         skip = S.skip_part(args["model"].model_sampling.calculate_denoised, args["sigma"], args["input"])
         return S.rescale_guided_output(guided, positive, skip, phi)
+
     return post_cfg
 
 
 class SamplerLabCFGRescale:
     DISPLAY_NAME = "CFG Rescale (Sampler Lab)"
-    DESCRIPTION = ("Classifier-free guidance rescale (Lin et al. 2023, Algorithm 2): after CFG, the guided prediction "
-                   "is scaled to the per-image std of the positive prediction and mixed back by φ, which stops "
-                   "over-exposure at high CFG. Works in the model's own output space (ε, v or flow), per image; chains "
-                   "after other CFG patches.")
+    DESCRIPTION = (
+        "Classifier-free guidance rescale (Lin et al. 2023, Algorithm 2): after CFG, the guided prediction "
+        "is scaled to the per-image std of the positive prediction and mixed back by φ, which stops "
+        "over-exposure at high CFG. Works in the model's own output space (ε, v or flow), per image; chains "
+        "after other CFG patches."
+    )
     CATEGORY = PATCHES
     SEARCH_ALIASES = ["rescale cfg", "cfg rescale", "guidance rescale", "zero snr", "overexposure"]
     RETURN_TYPES = ("MODEL",)
@@ -44,12 +50,12 @@ class SamplerLabCFGRescale:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {
-            "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
-            "phi": ("FLOAT", {"default": 0.7, "min": 0.0, "max": 1.0, "step": 0.01,
-                              "tooltip": "φ: 0 = plain CFG, 1 = full std matching. Paper: 0.7 with CFG 7.5; 0.5–0.75 "
-                                         "works well."}),
-        }}
+        return {
+            "required": {
+                "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
+                "phi": widget(P.PHI),
+            }
+        }
 
     def patch(self, model, phi: float):
         check_inputs(SamplerLabCFGRescale, phi=phi)
@@ -65,6 +71,7 @@ class TextInput:
     for its own noise stream (`samplers.cads_stream`); `end`: where the text ends along dim 1, for inputs that append
     non-text to it (SDXL's `y`: 1280 pooled CLIP-G features, then size/crop embeddings; Stable Audio's tokens: then
     the seconds embeddings, so −2: all but the last two); None = all of it."""
+
     pooled: bool
     part: int = 0
     end: int | None = None
@@ -84,32 +91,102 @@ CADS_INPUTS: dict[str, TextInput | None] = {
     "context_pose": SECOND_TOKENS,  # Wan Animate 2: the pose video's prompt
     "clip_text_pooled": POOLED,  # Stable Cascade C, Lumina 2 (NewBie)
     # `y` is class-specific (below): pooled text, or class labels, noise levels, fps, … Not text:
-    **dict.fromkeys((
-        # guidance and strengths
-        "guidance", "conditioning_scale", "lyrics_strength", "vace_strength", "pose_strength", "reference_strength",
-        "audio_inject_scale",
-        # size, time and frame embeddings
-        "image_meta_size", "c_size", "c_ar", "sca", "crp", "ofs", "fps", "frame_rate", "global_embed",
-        "num_video_frames", "guiding_frame_index", "degrade_sigma", "disable_time_r",
-        # images, latents and image embeddings
-        "ref_latents", "ref_latents_method", "reference_latent", "ref_latent", "image_cond", "clip_img", "clip_fea",
-        "clip_fea_pose", "clip_fea_ref", "siglip_feats", "time_context", "effnet", "time_dim_concat",
-        "time_dim_replace", "context_latents", "vace_context", "camera_conditions", "face_pixel_values",
-        "pose_latents", "reference_motion", "control_video", "sam_latents", "ref_mask_latents", "ref_mask_flag",
-        "condition", "lq_latent", "local_add_cond", "embeds", "ref_pixel_values", "ref_image_grid_thw",
-        "ref_patches", "ref_contexts",
-        # audio
-        "audio_embed", "speaker_embeds", "refer_audio", "ref_audio", "audio_codes", "is_covers",
-        "replace_with_null_embeds",
-        # masks, token ids (no embedding to anneal), layouts
-        "attention_mask", "text_embedding_mask", "text_embedding_mask_t5", "denoise_mask", "audio_denoise_mask",
-        "num_tokens", "vinput_mask", "lyric_token_idx", "t5xxl_ids", "t5xxl_weights", "input_ids", "position_ids",
-        "token_types", "ar_len", "keyframe_idxs", "guide_attention_entries", "generated_keyframes", "latent_shapes",
-        "minimax_payload", "trellis2_coords", "trellis2_coord_counts", "trellis2_generation_mode",
-        "trellis2_shape_slat", "trellis2_proj_feats", "trellis2_model_frame",
-        # the ControlNet's own text: the ControlNet has read it before the model call
-        "crossattn_controlnet",
-    ), None),
+    **dict.fromkeys(
+        (
+            # guidance and strengths
+            "guidance",
+            "conditioning_scale",
+            "lyrics_strength",
+            "vace_strength",
+            "pose_strength",
+            "reference_strength",
+            "audio_inject_scale",
+            # size, time and frame embeddings
+            "image_meta_size",
+            "c_size",
+            "c_ar",
+            "sca",
+            "crp",
+            "ofs",
+            "fps",
+            "frame_rate",
+            "global_embed",
+            "num_video_frames",
+            "guiding_frame_index",
+            "degrade_sigma",
+            "disable_time_r",
+            # images, latents and image embeddings
+            "ref_latents",
+            "ref_latents_method",
+            "reference_latent",
+            "ref_latent",
+            "image_cond",
+            "clip_img",
+            "clip_fea",
+            "clip_fea_pose",
+            "clip_fea_ref",
+            "siglip_feats",
+            "time_context",
+            "effnet",
+            "time_dim_concat",
+            "time_dim_replace",
+            "context_latents",
+            "vace_context",
+            "camera_conditions",
+            "face_pixel_values",
+            "pose_latents",
+            "reference_motion",
+            "control_video",
+            "sam_latents",
+            "ref_mask_latents",
+            "ref_mask_flag",
+            "condition",
+            "lq_latent",
+            "local_add_cond",
+            "embeds",
+            "ref_pixel_values",
+            "ref_image_grid_thw",
+            "ref_patches",
+            "ref_contexts",
+            # audio
+            "audio_embed",
+            "speaker_embeds",
+            "refer_audio",
+            "ref_audio",
+            "audio_codes",
+            "is_covers",
+            "replace_with_null_embeds",
+            # masks, token ids (no embedding to anneal), layouts
+            "attention_mask",
+            "text_embedding_mask",
+            "text_embedding_mask_t5",
+            "denoise_mask",
+            "audio_denoise_mask",
+            "num_tokens",
+            "vinput_mask",
+            "lyric_token_idx",
+            "t5xxl_ids",
+            "t5xxl_weights",
+            "input_ids",
+            "position_ids",
+            "token_types",
+            "ar_len",
+            "keyframe_idxs",
+            "guide_attention_entries",
+            "generated_keyframes",
+            "latent_shapes",
+            "minimax_payload",
+            "trellis2_coords",
+            "trellis2_coord_counts",
+            "trellis2_generation_mode",
+            "trellis2_shape_slat",
+            "trellis2_proj_feats",
+            "trellis2_model_frame",
+            # the ControlNet's own text: the ControlNet has read it before the model call
+            "crossattn_controlnet",
+        ),
+        None,
+    ),
 }
 
 #: Per model_base class, by name (found along the model's class hierarchy, so SDXL_instructpix2pix is SDXL's), what
@@ -153,39 +230,51 @@ def cads_text_inputs(model_cls: type, conds: dict, rows: int) -> list[tuple[str,
         if role is UNKNOWN_INPUT:
             if (model_cls.__name__, key) not in _WARNED:
                 _WARNED.add((model_cls.__name__, key))
-                logging.warning(f"CADS (Sampler Lab): a {model_cls.__name__} model gets conditioning input '{key}' "
-                                f"(shape {list(value.shape)}), which CADS does not know (nodes/patches.py "
-                                "CADS_INPUTS); CADS leaves it unchanged, so if it is text it is not annealed.")
-        elif role is not None:
+                logging.warning(
+                    f"CADS (Sampler Lab): a {model_cls.__name__} model gets conditioning input '{key}' "
+                    f"(shape {list(value.shape)}), which CADS does not know (nodes/patches.py "
+                    "CADS_INPUTS); CADS leaves it unchanged, so if it is text it is not annealed."
+                )
+        elif isinstance(role, TextInput):
             found.append((key, role))
     if not found and (model_cls.__name__, None) not in _WARNED:
         _WARNED.add((model_cls.__name__, None))
-        logging.warning(f"CADS (Sampler Lab): a {model_cls.__name__} model gets no text input CADS can anneal "
-                        f"(inputs: {', '.join(sorted(conds)) or 'none'}); CADS does nothing on this model.")
+        logging.warning(
+            f"CADS (Sampler Lab): a {model_cls.__name__} model gets no text input CADS can anneal "
+            f"(inputs: {', '.join(sorted(conds)) or 'none'}); CADS does nothing on this model."
+        )
     return found
 
 
-def _remember_sample_seeds(executor, noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed,
-                           **kwargs):
+def _remember_sample_seeds(
+    executor, noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs
+):
     """OUTER_SAMPLE wrapper: per-sample seeds of this run and the index of each conditioning entry in its list (the
     prompt of the CADS stream scheme, `samplers.cads_stream`), for the CADS noise of each model call."""
     options = executor.class_obj.model_options.setdefault("transformer_options", {})  # the run's own copy
     options[SEEDS_KEY] = S.sample_seeds(seed, noise, noise.shape[0])
-    options[PROMPTS_KEY] = {entry["uuid"]: j for entries in (getattr(executor.class_obj, "conds", None) or {}).values()
-                            for j, entry in enumerate(entries) if "uuid" in entry}
+    options[PROMPTS_KEY] = {
+        entry["uuid"]: j
+        for entries in (getattr(executor.class_obj, "conds", None) or {}).values()
+        for j, entry in enumerate(entries)
+        if "uuid" in entry
+    }
     return executor(noise, latent_image, sampler, sigmas, denoise_mask, callback, disable_pbar, seed, **kwargs)
 
 
-def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool, targets: tuple[int, ...],
-                 seed: int):
+def cads_wrapper(
+    noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool, targets: tuple[int, ...], seed: int
+):
     """APPLY_MODEL wrapper adding CADS noise to the text inputs (`cads_text_inputs`) of the chunks in `targets`
     (0 positive, 1 negative).
 
     Noise of sample k at a call of level σ: `samplers.cads_noise_seeds` (sample seed k mixed with `seed`, σ, and the
     stream `samplers.cads_stream` of the input's kind and part and its entry's index in the CONDITIONING list).
     """
-    def noise_seeds(sample_seeds_: list[int], sigmas: list[float], negative: bool, text: TextInput,
-                    prompt: int) -> list[int]:
+
+    def noise_seeds(
+        sample_seeds_: list[int], sigmas: list[float], negative: bool, text: TextInput, prompt: int
+    ) -> list[int]:
         stream = S.cads_stream(negative=negative, pooled=text.pooled, prompt=prompt, part=text.part)
         return S.cads_noise_seeds(sample_seeds_, sigmas, [stream] * len(sigmas), seed)
 
@@ -208,21 +297,31 @@ def cads_wrapper(noise_scale: float, tau1: float, tau2: float, psi: float, resca
                 continue
             sigmas, negative, prompt = sigma[rows], chunk == 1, prompt_index.get(uuids[j], 0)
             for key, text in texts:
-                conds[key] = S.cads_anneal(conds[key], gamma[rows],
-                                           noise_seeds(sample_seeds_, sigmas, negative, text, prompt), noise_scale,
-                                           psi=psi, rescale=rescale, rows=rows, width=text.end)
+                conds[key] = S.cads_anneal(
+                    conds[key],
+                    gamma[rows],
+                    noise_seeds(sample_seeds_, sigmas, negative, text, prompt),
+                    noise_scale,
+                    psi=psi,
+                    rescale=rescale,
+                    rows=rows,
+                    width=text.end,
+                )
         c_crossattn = conds.pop("c_crossattn")
         return executor(x, t, c_concat, c_crossattn, control, transformer_options, **conds)
+
     return apply_model
 
 
 class SamplerLabCADS:
     DISPLAY_NAME = "CADS (Sampler Lab)"
-    DESCRIPTION = ("Condition-Annealed Diffusion Sampler (Sadat et al. ICLR 2024): at each model call each text input "
-                   "y (the tokens of every text encoder and the pooled text vectors; never guidance, size embeddings "
-                   "or image inputs) becomes √γ(t)·y + s·√(1−γ(t))·n, γ = 0 at high noise (t ≥ τ2), 1 at low noise "
-                   "(t ≤ τ1), linear between; optionally rescaled to y's mean/std and mixed by ψ. Restores diversity "
-                   "at high CFG. Noise is fresh each step and seeded per image.")
+    DESCRIPTION = (
+        "Condition-Annealed Diffusion Sampler (Sadat et al. ICLR 2024): at each model call each text input "
+        "y (the tokens of every text encoder and the pooled text vectors; never guidance, size embeddings "
+        "or image inputs) becomes √γ(t)·y + s·√(1−γ(t))·n, γ = 0 at high noise (t ≥ τ2), 1 at low noise "
+        "(t ≤ τ1), linear between; optionally rescaled to y's mean/std and mixed by ψ. Restores diversity "
+        "at high CFG. Noise is fresh each step and seeded per image."
+    )
     CATEGORY = PATCHES
     SEARCH_ALIASES = ["cads", "condition annealing", "conditioning noise", "diversity"]
     RETURN_TYPES = ("MODEL",)
@@ -233,47 +332,32 @@ class SamplerLabCADS:
         return {
             "required": {
                 "model": ("MODEL", {"tooltip": "The model to patch (a patched copy is returned)."}),
-                "noise_scale": ("FLOAT", {"default": 0.25, "min": 0.0, "max": 10.0, "step": 0.005,
-                                          "tooltip": "s: std of the noise added to the conditioning where γ = 0 "
-                                                     "(paper: 0.025–0.25). 0 is not off: where γ < 1 the "
-                                                     "conditioning still becomes √γ·y (0 where t ≥ τ2); with "
-                                                     "rescale that is mapped back to y's mean/std (ψ = 1: y again, "
-                                                     "or y's mean where γ = 0). To turn CADS off, switch it off "
-                                                     "(bypass the node) or set τ1 = τ2 = 1 (γ = 1 everywhere)."}),
-                "tau1": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 1.0, "step": 0.01,
-                                   "tooltip": "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left "
-                                              "clean (γ = 1)."}),
-                "tau2": ("FLOAT", {"default": 0.9, "min": 0.0, "max": 1.0, "step": 0.01,
-                                   "tooltip": "τ2: above this t the conditioning is fully noised (γ = 0). Needs τ1 ≤ "
-                                              "τ2."}),
-                "psi": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01, "advanced": True,
-                                  "tooltip": "ψ: mix of the rescaled (to y's mean/std) and unrescaled noisy "
-                                             "conditioning; 1 = fully rescaled."}),
+                **widgets(P.NOISE_SCALE, P.TAU1, P.TAU2, P.PSI),
             },
-            "optional": {
-                "rescale": ("BOOLEAN", {"default": True, "advanced": True, "tooltip": "Rescale the noisy conditioning "
-                                                                                      "back to the original mean and "
-                                                                                      "std (then mixed by ψ)."}),
-                "apply_to_negative": ("BOOLEAN", {"default": False, "advanced": True, "tooltip": "Also anneal the "
-                                                                                                 "negative "
-                                                                                                 "conditioning (the "
-                                                                                                 "paper anneals the "
-                                                                                                 "positive)."}),
-                "seed": ("INT",
-                         {"default": 0, "min": 0, "max": 0xffffffffffffffff, "advanced": True,
-                          "tooltip": "Extra seed for the CADS noise, mixed with the sampler's seed."}),
-            },
+            "optional": widgets(P.CADS_RESCALE, P.CADS_NEGATIVE, P.CADS_SEED),
         }
 
-    def patch(self, model, noise_scale: float, tau1: float, tau2: float, psi: float, rescale: bool = True,
-              apply_to_negative: bool = False, seed: int = 0):
+    def patch(
+        self,
+        model,
+        noise_scale: float,
+        tau1: float,
+        tau2: float,
+        psi: float,
+        rescale: bool = True,
+        apply_to_negative: bool = False,
+        seed: int = 0,
+    ):
         check_inputs(SamplerLabCADS, noise_scale=noise_scale, tau1=tau1, tau2=tau2, psi=psi, seed=seed)
-        if tau1 > tau2:
-            raise ValueError(f"input 'tau1' ({tau1}) is above 'tau2' ({tau2}); CADS needs 0 ≤ tau1 ≤ tau2 ≤ 1.")
+        S.check_cads_window(tau1, tau2)
         targets = (0, 1) if apply_to_negative else (0,)
         m = model.clone()
-        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.OUTER_SAMPLE, "samplerlab_cads",
-                               _remember_sample_seeds)
-        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.APPLY_MODEL, "samplerlab_cads",
-                               cads_wrapper(noise_scale, tau1, tau2, psi, rescale, targets, seed))
+        m.add_wrapper_with_key(
+            comfy.patcher_extension.WrappersMP.OUTER_SAMPLE, "samplerlab_cads", _remember_sample_seeds
+        )
+        m.add_wrapper_with_key(
+            comfy.patcher_extension.WrappersMP.APPLY_MODEL,
+            "samplerlab_cads",
+            cads_wrapper(noise_scale, tau1, tau2, psi, rescale, targets, seed),
+        )
         return (m,)

@@ -1,9 +1,9 @@
 """Sampler nodes: EDM Algorithm 2 (Heun with churn) as a SAMPLER, and the whole EDM recipe as one KSampler."""
+
 from __future__ import annotations
 
 import inspect
 import math
-
 
 import comfy.model_management
 import comfy.sample
@@ -12,28 +12,33 @@ import comfy.utils
 import latent_preview
 
 from .. import samplers as S
-from .host import (check_finite_latent, check_finite_result, check_inputs, denoiser_of, form_of, model_form,
-                   model_sampling, noise_level_range)
+from .inputs import P, widget, widgets
+from .host import (
+    check_finite_latent,
+    check_finite_result,
+    check_inputs,
+    denoiser_of,
+    form_of,
+    model_form,
+    model_sampling,
+    noise_level_range,
+)
 
-CHURN_INPUTS = {
-    "s_churn": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1000.0, "step": 0.1, "round": False,
-                          "tooltip": "S_churn: total stochasticity. γ_i = min(S_churn/N, √2−1) inside [S_tmin, "
-                                     "S_tmax]; 0 = deterministic Heun. EDM used 40–80 on ImageNet-64; at S_churn ≥ "
-                                     "0.414·N every step is at the cap."}),
-    "s_tmin": ("FLOAT", {"default": 0.05, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False, "advanced": True,
-                         "tooltip": "S_tmin: churn only at noise level σ ≥ S_tmin (EDM: 0.05; a flow model's σ "
-                                    "is t/(1−t))."}),
-    "s_tmax": ("FLOAT", {"default": 50.0, "min": 0.0, "max": 5000.0, "step": 0.01, "round": False, "advanced": True,
-                         "tooltip": "S_tmax: churn only at σ ≤ S_tmax (EDM: 50; use a large value for no upper "
-                                    "bound)."}),
-    "s_noise": ("FLOAT", {"default": 1.003, "min": 0.0, "max": 2.0, "step": 0.001, "round": False, "advanced": True,
-                          "tooltip": "S_noise: std of the added noise relative to √(σ̂²−σ²); slightly above 1 offsets "
-                                     "detail loss (EDM: 1.003–1.007)."}),
-}
+CHURN_INPUTS = widgets(*P.CHURN)
 
 
-def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None, disable=None,
-                                s_churn=0.0, s_tmin=0.0, s_tmax=math.inf, s_noise=1.0):
+def heun_churn_sampler_function(
+    model,
+    x,
+    sigmas,
+    extra_args=None,
+    callback=None,
+    disable=None,
+    s_churn=0.0,
+    s_tmin=0.0,
+    s_tmax=math.inf,
+    s_noise=1.0,
+):
     """A host sampler function: EDM Algorithm 2 with per-sample churn noise seeded by the run's seed, the churn in
     the model's own form (flow models: x = (1 − t)·x0 + t·n)."""
     extra_args = {} if extra_args is None else extra_args
@@ -41,9 +46,21 @@ def heun_churn_sampler_function(model, x, sigmas, extra_args=None, callback=None
         check_finite_latent(model.latent_image)
     check_finite_latent(x, limit=None)  # x = noise scaled to σ0 + the input latent: NaN here comes from the latent
     seeds = S.sample_seeds(extra_args.get("seed"), getattr(model, "noise", None), x.shape[0])
-    return check_finite_result(S.sample_heun_churn(
-        denoiser_of(model, extra_args), x, sigmas, s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise,
-        noise_sampler=S.per_sample_noise_sampler(x, seeds), callback=callback, form=model_form(model)), sigmas)
+    return check_finite_result(
+        S.sample_heun_churn(
+            denoiser_of(model, extra_args),
+            x,
+            sigmas,
+            s_churn=s_churn,
+            s_tmin=s_tmin,
+            s_tmax=s_tmax,
+            s_noise=s_noise,
+            noise_sampler=S.per_sample_noise_sampler(x, seeds),
+            callback=callback,
+            form=model_form(model),
+        ),
+        sigmas,
+    )
 
 
 def heun_churn_sampler(s_churn: float, s_tmin: float, s_tmax: float, s_noise: float) -> comfy.samplers.KSAMPLER:
@@ -68,10 +85,12 @@ def fix_empty_latent(model, latent: dict):
 
 class SamplerLabHeunChurn:
     DISPLAY_NAME = "Heun + Churn Sampler (Sampler Lab)"
-    DESCRIPTION = ("EDM's stochastic sampler (Karras et al. 2022, Algorithm 2): each step raises σ_i to σ̂ = "
-                   "σ_i(1+γ_i) with fresh noise, then takes a 2nd-order Heun step; the step to σ = 0 is Euler. Noise "
-                   "is seeded per sample, so an image does not change with the batch it runs in. Connect to "
-                   "SamplerCustom / SamplerCustomAdvanced.")
+    DESCRIPTION = (
+        "EDM's stochastic sampler (Karras et al. 2022, Algorithm 2): each step raises σ_i to σ̂ = "
+        "σ_i(1+γ_i) with fresh noise, then takes a 2nd-order Heun step; the step to σ = 0 is Euler. Noise "
+        "is seeded per sample, so an image does not change with the batch it runs in. Connect to "
+        "SamplerCustom / SamplerCustomAdvanced."
+    )
     CATEGORY = "model/sampling/samplers"
     SEARCH_ALIASES = ["edm", "heun", "churn", "stochastic sampler", "karras sampler"]
     RETURN_TYPES = ("SAMPLER",)
@@ -87,9 +106,11 @@ class SamplerLabHeunChurn:
 
 class SamplerLabKSampler:
     DISPLAY_NAME = "EDM KSampler (Sampler Lab)"
-    DESCRIPTION = ("The EDM recipe in one node: Karras σ schedule with ρ (eq. 5) over the model's own σ range, sampled "
-                   "with Heun and churn (Algorithm 2). Same seed, same image; each image of a batch is the one it "
-                   "would be alone.")
+    DESCRIPTION = (
+        "The EDM recipe in one node: Karras σ schedule with ρ (eq. 5) over the model's own σ range, sampled "
+        "with Heun and churn (Algorithm 2). Same seed, same image; each image of a batch is the one it "
+        "would be alone."
+    )
     CATEGORY = "model/sampling"
     SEARCH_ALIASES = ["edm", "karras", "heun", "churn", "edm sampler", "ksampler"]
     RETURN_TYPES = ("LATENT",)
@@ -100,29 +121,33 @@ class SamplerLabKSampler:
         return {
             "required": {
                 "model": ("MODEL", {"tooltip": "The diffusion model (ε, v or flow prediction)."}),
-                "seed": ("INT", {"default": 0, "min": 0, "max": 0xffffffffffffffff, "control_after_generate": True,
-                                 "tooltip": "Seed of the initial noise and of the churn noise."}),
-                "steps": ("INT", {"default": 20, "min": 1, "max": 10000, "tooltip": "Heun steps N; costs 2N−1 model "
-                                                                                    "evaluations."}),
-                "cfg": ("FLOAT",
-                        {"default": 7.0, "min": 0.0, "max": 100.0, "step": 0.1, "round": 0.01,
-                         "tooltip": "Classifier-free guidance scale."}),
+                "seed": widget(P.SEED, control_after_generate=True),
+                "steps": widget(P.HEUN_STEPS),
+                "cfg": widget(P.CFG),
                 "positive": ("CONDITIONING", {"tooltip": "What the image should show."}),
                 "negative": ("CONDITIONING", {"tooltip": "What the image should not show."}),
                 "latent_image": ("LATENT", {"tooltip": "The latent to denoise (an empty latent for text-to-image)."}),
-                "denoise": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 1.0, "step": 0.01,
-                                      "tooltip": "Fraction of the schedule to run: 1 = from pure noise, lower keeps "
-                                                 "more of the input latent."}),
-                "rho": ("FLOAT", {"default": 7.0, "min": 0.01, "max": 100.0, "step": 0.1, "round": False,
-                                  "tooltip": "ρ of EDM eq. 5 (paper: 7); 1 = uniform in σ."}),
+                "denoise": widget(P.DENOISE),
+                "rho": widget(P.RHO),
                 **CHURN_INPUTS,
             },
         }
 
-    def sample(self, model, seed, steps, cfg, positive, negative, latent_image, denoise, rho, s_churn, s_tmin, s_tmax,
-               s_noise):
-        check_inputs(SamplerLabKSampler, seed=seed, steps=steps, cfg=cfg, denoise=denoise, rho=rho, s_churn=s_churn,
-                     s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise)
+    def sample(
+        self, model, seed, steps, cfg, positive, negative, latent_image, denoise, rho, s_churn, s_tmin, s_tmax, s_noise
+    ):
+        check_inputs(
+            SamplerLabKSampler,
+            seed=seed,
+            steps=steps,
+            cfg=cfg,
+            denoise=denoise,
+            rho=rho,
+            s_churn=s_churn,
+            s_tmin=s_tmin,
+            s_tmax=s_tmax,
+            s_noise=s_noise,
+        )
         latent = latent_image.copy()
         samples = fix_empty_latent(model, latent)
         check_finite_latent(samples)
@@ -135,8 +160,17 @@ class SamplerLabKSampler:
         noise = comfy.sample.prepare_noise(samples, seed, latent.get("batch_index"))
         callback = latent_preview.prepare_callback(model, steps)
         latent["samples"] = comfy.sample.sample_custom(
-            model, noise, cfg, heun_churn_sampler(s_churn, s_tmin, s_tmax, s_noise), sigmas, positive, negative,
+            model,
+            noise,
+            cfg,
+            heun_churn_sampler(s_churn, s_tmin, s_tmax, s_noise),
+            sigmas,
+            positive,
+            negative,
             samples,
-            noise_mask=latent.get("noise_mask"), callback=callback, disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED,
-            seed=seed)
+            noise_mask=latent.get("noise_mask"),
+            callback=callback,
+            disable_pbar=not comfy.utils.PROGRESS_BAR_ENABLED,
+            seed=seed,
+        )
         return (latent,)

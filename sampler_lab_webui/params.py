@@ -1,81 +1,86 @@
-"""The accordion's parameters: one host-free table (defaults, ranges, steps and tooltips equal to the ComfyUI
-nodes', checked by tests/webui/test_params_match_nodes.py), the per-generation settings built from it, their
-validation, and their infotext keys."""
+"""The accordion's parameters: the core's table (`samplers/params.py`) with the labels, features and infotext keys
+of the web UIs, the three feature switches, the per-generation settings built from them, and their validation."""
+
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 from typing import Any, Iterator, Mapping
 
 from . import core
 
-SPACINGS = ("trailing", "linspace", "leading")
+P = core.params
 
 
 @dataclasses.dataclass(frozen=True)
 class Param:
-    """One accordion input: name (also the script-argument and settings field name), the feature it belongs to,
-    its label, default, range and tooltip (from the ComfyUI node), and its infotext key."""
+    """One accordion input: the core's parameter (`core`; None for a feature's on/off switch), the feature it belongs
+    to and its label (the infotext key is "Sampler Lab <label>"). name: the script-argument and Settings field name
+    (the core's key)."""
+
     name: str
     feature: str
     label: str
-    default: Any
-    minimum: float | None = None
-    maximum: float | None = None
-    step: float | None = None
-    tooltip: str = ""
+    core: core.Param | None = None
+
+    @property
+    def default(self) -> Any:
+        return False if self.core is None else self.core.default
 
     @property
     def kind(self) -> type:
         return type(self.default)
 
     @property
+    def minimum(self) -> float | None:
+        return None if self.core is None else self.core.minimum
+
+    @property
+    def maximum(self) -> float | None:
+        return None if self.core is None else self.core.maximum
+
+    @property
+    def step(self) -> float | None:
+        return None if self.core is None else self.core.step
+
+    @property
+    def tooltip(self) -> str:
+        return "" if self.core is None else self.core.tooltip
+
+    @property
     def infotext_key(self) -> str:
         return f"Sampler Lab {self.label}"
 
 
-_CHURN = "EDM Heun"
-_KARRAS = "Karras"
-_RESCALE = "CFG rescale"
-_CADS = "CADS"
-_ZTSNR = "Zero terminal SNR"
+CHURN = "EDM Heun"
+KARRAS = "Karras"
+RESCALE = "CFG rescale"
+CADS = "CADS"
+ZTSNR = "Zero terminal SNR"
 
+
+def _from_core(param: core.Param, feature: str, label: str) -> Param:
+    return Param(param.key, feature, label, param)
+
+
+#: The script's arguments, in order (the order API callers pass them positionally; never reorder).
 PARAMS: tuple[Param, ...] = (
-    Param("s_churn", _CHURN, "S_churn", 0.0, 0.0, 1000.0, 0.1,
-          "S_churn: total stochasticity. γ_i = min(S_churn/N, √2−1) inside [S_tmin, S_tmax]; 0 = deterministic Heun. "
-          "EDM used 40–80 on ImageNet-64; at S_churn ≥ 0.414·N every step is at the cap."),
-    Param("s_tmin", _CHURN, "S_tmin", 0.05, 0.0, 5000.0, 0.01,
-          "S_tmin: churn only at noise level σ ≥ S_tmin (EDM: 0.05; a flow model's σ is t/(1−t))."),
-    Param("s_tmax", _CHURN, "S_tmax", 50.0, 0.0, 5000.0, 0.01,
-          "S_tmax: churn only at σ ≤ S_tmax (EDM: 50; use a large value for no upper bound)."),
-    Param("s_noise", _CHURN, "S_noise", 1.003, 0.0, 2.0, 0.001,
-          "S_noise: std of the added noise relative to √(σ̂²−σ²); slightly above 1 offsets detail loss (EDM: "
-          "1.003–1.007)."),
-    Param("rho", _KARRAS, "rho", 7.0, 0.01, 100.0, 0.1,
-          "ρ of EDM eq. 5 (paper: 7). 1 = uniform in σ; larger = denser steps near σmin."),
-    Param("rescale_enabled", _RESCALE, "CFG rescale", False),
-    Param("phi", _RESCALE, "CFG rescale phi", 0.7, 0.0, 1.0, 0.01,
-          "φ: 0 = plain CFG, 1 = full std matching. Paper: 0.7 with CFG 7.5; 0.5–0.75 works well."),
-    Param("cads_enabled", _CADS, "CADS", False),
-    Param("noise_scale", _CADS, "CADS noise scale", 0.25, 0.0, 10.0, 0.005,
-          "s: std of the noise added to the conditioning where γ = 0 (paper: 0.025–0.25). 0 is not off: where γ < 1 "
-          "the conditioning still becomes √γ·y (0 where t ≥ τ2); with rescale that is mapped back to y's mean/std "
-          "(ψ = 1: y again, or y's mean where γ = 0). To turn CADS off, switch it off (bypass the node) or set "
-          "τ1 = τ2 = 1 (γ = 1 everywhere)."),
-    Param("tau1", _CADS, "CADS tau1", 0.6, 0.0, 1.0, 0.01,
-          "τ1: below this t (t = 1 pure noise, 0 clean) the conditioning is left clean (γ = 1)."),
-    Param("tau2", _CADS, "CADS tau2", 0.9, 0.0, 1.0, 0.01,
-          "τ2: above this t the conditioning is fully noised (γ = 0). Needs τ1 ≤ τ2."),
-    Param("psi", _CADS, "CADS psi", 1.0, 0.0, 1.0, 0.01,
-          "ψ: mix of the rescaled (to y's mean/std) and unrescaled noisy conditioning; 1 = fully rescaled."),
-    Param("cads_rescale", _CADS, "CADS rescale", True,
-          tooltip="Rescale the noisy conditioning back to the original mean and std (then mixed by ψ)."),
-    Param("cads_negative", _CADS, "CADS negative", False,
-          tooltip="Also anneal the negative conditioning (the paper anneals the positive)."),
-    Param("cads_seed", _CADS, "CADS seed", 0, 0, 0xffffffffffffffff, 1,
-          "Extra seed for the CADS noise, mixed with the sampler's seed."),
-    Param("ztsnr_enabled", _ZTSNR, "ZTSNR", False),
+    _from_core(P.S_CHURN, CHURN, "S_churn"),
+    _from_core(P.S_TMIN, CHURN, "S_tmin"),
+    _from_core(P.S_TMAX, CHURN, "S_tmax"),
+    _from_core(P.S_NOISE, CHURN, "S_noise"),
+    _from_core(P.RHO, KARRAS, "rho"),
+    Param("rescale_enabled", RESCALE, "CFG rescale"),
+    _from_core(P.PHI, RESCALE, "CFG rescale phi"),
+    Param("cads_enabled", CADS, "CADS"),
+    _from_core(P.NOISE_SCALE, CADS, "CADS noise scale"),
+    _from_core(P.TAU1, CADS, "CADS tau1"),
+    _from_core(P.TAU2, CADS, "CADS tau2"),
+    _from_core(P.PSI, CADS, "CADS psi"),
+    _from_core(P.CADS_RESCALE, CADS, "CADS rescale"),
+    _from_core(P.CADS_NEGATIVE, CADS, "CADS negative"),
+    _from_core(P.CADS_SEED, CADS, "CADS seed"),
+    Param("ztsnr_enabled", ZTSNR, "ZTSNR"),
 )
 PARAM_BY_NAME = {p.name: p for p in PARAMS}
 NUMERIC = tuple(p for p in PARAMS if p.kind in (int, float))
@@ -83,22 +88,24 @@ NUMERIC = tuple(p for p in PARAMS if p.kind in (int, float))
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """One generation's Sampler Lab settings (script arguments in PARAMS order)."""
-    s_churn: float = 0.0
-    s_tmin: float = 0.05
-    s_tmax: float = 50.0
-    s_noise: float = 1.003
-    rho: float = 7.0
+    """One generation's Sampler Lab settings: one field per entry of PARAMS, by name, defaults from the core's table
+    (checked when this module loads)."""
+
+    s_churn: float = P.S_CHURN.default
+    s_tmin: float = P.S_TMIN.default
+    s_tmax: float = P.S_TMAX.default
+    s_noise: float = P.S_NOISE.default
+    rho: float = P.RHO.default
     rescale_enabled: bool = False
-    phi: float = 0.7
+    phi: float = P.PHI.default
     cads_enabled: bool = False
-    noise_scale: float = 0.25
-    tau1: float = 0.6
-    tau2: float = 0.9
-    psi: float = 1.0
-    cads_rescale: bool = True
-    cads_negative: bool = False
-    cads_seed: int = 0
+    noise_scale: float = P.NOISE_SCALE.default
+    tau1: float = P.TAU1.default
+    tau2: float = P.TAU2.default
+    psi: float = P.PSI.default
+    cads_rescale: bool = P.CADS_RESCALE.default
+    cads_negative: bool = P.CADS_NEGATIVE.default
+    cads_seed: int = P.CADS_SEED.default
     ztsnr_enabled: bool = False
 
     @classmethod
@@ -140,23 +147,22 @@ def _cast_int(param: Param, value: Any) -> int:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"Sampler Lab: input '{param.label}' must be an integer, got {value!r}") from None
-    if not number.is_integer() or abs(number) > 2 ** 53:
-        raise ValueError(f"Sampler Lab: input '{param.label}' must be an integer (above 2^53 given as an integer or "
-                         f"a string of digits, not a float), got {value!r}")
+    if not number.is_integer() or abs(number) > 2**53:
+        raise ValueError(
+            f"Sampler Lab: input '{param.label}' must be an integer (above 2^53 given as an integer or "
+            f"a string of digits, not a float), got {value!r}"
+        )
     return int(number)
 
 
 def validate(s: Settings) -> None:
     """Refuse bad input by its name before sampling starts (host callbacks swallow exceptions)."""
-    for p in NUMERIC:
-        value = getattr(s, p.name)
-        if not math.isfinite(value) or not p.minimum <= value <= p.maximum:
-            raise ValueError(f"Sampler Lab: input '{p.label}' = {value!r} is outside [{p.minimum}, {p.maximum}].")
     with core_refusal():
+        for p in NUMERIC:
+            P.PARAMS[p.name].check(getattr(s, p.name), p.label)
         core.check_churn_window(s.s_tmin, s.s_tmax, (PARAM_BY_NAME["s_tmin"].label, PARAM_BY_NAME["s_tmax"].label))
-    if s.cads_enabled and s.tau1 > s.tau2:
-        raise ValueError(f"Sampler Lab: input 'CADS tau1' ({s.tau1}) is above 'CADS tau2' ({s.tau2}); CADS needs 0 ≤ "
-                         f"τ1 ≤ τ2 ≤ 1.")
+        if s.cads_enabled:
+            core.check_cads_window(s.tau1, s.tau2, (PARAM_BY_NAME["tau1"].label, PARAM_BY_NAME["tau2"].label))
 
 
 @contextlib.contextmanager
@@ -171,18 +177,31 @@ def core_refusal() -> Iterator[None]:
 def used_params(s: Settings, *, heun: bool, karras: bool) -> list[Param]:
     """The parameters in effect for a generation: churn only with the EDM Heun sampler, ρ only with the
     Sampler Lab Karras schedule, the rest only where their feature is switched on."""
-    on = {_CHURN: heun, _KARRAS: karras, _RESCALE: s.rescale_enabled, _CADS: s.cads_enabled, _ZTSNR: s.ztsnr_enabled}
+    on = {CHURN: heun, KARRAS: karras, RESCALE: s.rescale_enabled, CADS: s.cads_enabled, ZTSNR: s.ztsnr_enabled}
     return [p for p in PARAMS if on[p.feature]]
 
 
 def infotext(s: Settings, *, heun: bool, karras: bool) -> dict[str, Any]:
     """`Sampler Lab …` infotext entries: every parameter in effect whose value is not its default, and the switches
     that are on."""
-    return {p.infotext_key: getattr(s, p.name) for p in used_params(s, heun=heun, karras=karras)
-            if getattr(s, p.name) != p.default}
+    return {
+        p.infotext_key: getattr(s, p.name)
+        for p in used_params(s, heun=heun, karras=karras)
+        if getattr(s, p.name) != p.default
+    }
 
 
 def from_infotext(param: Param, fields: Mapping[str, Any]) -> Any:
     """A parameter's value from pasted infotext: its entry, else its default (so a paste resets what it omits)."""
     value = fields.get(param.infotext_key)
     return param.default if value is None else _cast(param, value)
+
+
+def _check_settings_fields() -> None:
+    fields = {f.name: f.default for f in dataclasses.fields(Settings)}
+    declared = {p.name: p.default for p in PARAMS}
+    if fields != declared:
+        raise RuntimeError(f"Settings fields {fields} differ from PARAMS {declared}")
+
+
+_check_settings_fields()

@@ -7,6 +7,7 @@ signal, σ(t) is the noise level of the unscaled x̃. t is the level a sampler's
   t = 1 is pure noise, σ(1) = ∞.
 The functions take and return Python floats: samplers run their step control on the host side.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,6 +18,7 @@ from typing import Callable
 @dataclass(frozen=True)
 class ModelForm:
     """s(t) and σ(t) of EDM eq. 4 for one family of models, with the inverse t(σ)."""
+
     name: str
     sigma: Callable[[float], float]  #: σ(t) ≥ 0, the noise level of x̃ = x/s(t); may be inf
     scale: Callable[[float], float]  #: s(t) ≥ 0, the signal scale: x = s(t)·x̃

@@ -1,8 +1,9 @@
 """Guidance and conditioning: CFG rescale (Lin et al. 2024, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. 2024)."""
+
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Callable, Sequence, overload
 
 import torch
 
@@ -42,8 +43,10 @@ def rescale_guided(guided: torch.Tensor, cond: torch.Tensor, phi: float) -> torc
     if not 0.0 <= phi <= 1.0:
         raise ValueError(f"phi must be in [0, 1], got {phi!r}")
     if guided.shape != cond.shape or guided.ndim < 2:
-        raise ValueError(f"guided and cond must have the same shape [B, ...] with at least 2 dims, "
-                         f"got {tuple(guided.shape)} and {tuple(cond.shape)}")
+        raise ValueError(
+            f"guided and cond must have the same shape [B, ...] with at least 2 dims, "
+            f"got {tuple(guided.shape)} and {tuple(cond.shape)}"
+        )
     if phi == 0.0:
         return guided
     std_cfg = _std_mean(_wide(guided))[0]  # eq. 14
@@ -63,8 +66,11 @@ def rescale_cfg(cond: torch.Tensor, uncond: torch.Tensor, cond_scale: float, phi
     return rescale_guided(uncond + cond_scale * (cond - uncond), cond, phi)
 
 
-def skip_part(calculate_denoised: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
-              sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def skip_part(
+    calculate_denoised: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+    sigma: torch.Tensor,
+    x: torch.Tensor,
+) -> torch.Tensor:
     """c_skip(σ)·x, the part of D(x; σ) = c_skip(σ)·x + c_out(σ)·F that does not come from the network's output F
     (Karras et al. 2022, eq. 7; every parameterisation of their Table 1, and ε, v, x0 and flow, has this form).
 
@@ -75,8 +81,7 @@ def skip_part(calculate_denoised: Callable[[torch.Tensor, torch.Tensor, torch.Te
     return calculate_denoised(sigma, torch.zeros_like(ones), ones) * x
 
 
-def rescale_guided_output(guided: torch.Tensor, positive: torch.Tensor, skip: torch.Tensor,
-                          phi: float) -> torch.Tensor:
+def rescale_guided_output(guided: torch.Tensor, positive: torch.Tensor, skip: torch.Tensor, phi: float) -> torch.Tensor:
     """Lin et al. Algorithm 2 in the model's own output space, on predictions P = skip + c·F that are affine in the
     network's output F (ε, v or flow velocity): skip + rescale_guided(guided − skip, positive − skip, φ).
 
@@ -88,8 +93,9 @@ def rescale_guided_output(guided: torch.Tensor, positive: torch.Tensor, skip: to
     return skip + rescale_guided(guided - skip, positive - skip, phi)
 
 
-def normalised_time(timestep_of: Callable[[torch.Tensor], torch.Tensor], sigma: torch.Tensor,
-                    last_timestep: float | torch.Tensor) -> torch.Tensor:
+def normalised_time(
+    timestep_of: Callable[[torch.Tensor], torch.Tensor], sigma: torch.Tensor, last_timestep: float | torch.Tensor
+) -> torch.Tensor:
     """CADS's t ∈ [0, 1] of each σ (Sadat et al. 2024; 1 = pure noise, 0 = clean): the model's own timestep of σ
     over its last timestep T, clamped to [0, 1] (t/T for DDPM-style models, σ for flow models).
 
@@ -107,6 +113,18 @@ def log_sigma_time(sigma: torch.Tensor, sigma_min: float, sigma_max: float) -> t
     return ((sigma.float().log() - log_min) / (log_max - log_min)).clamp(0.0, 1.0)
 
 
+def check_cads_window(tau1: float, tau2: float, names: tuple[str, str] = ("tau1", "tau2")) -> None:
+    """CADS anneals between τ1 and τ2 (`cads_gamma`): refuse τ1 > τ2 (or NaN), naming the two inputs as the
+    caller's host calls them (`names`)."""
+    if not tau1 <= tau2:
+        low, high = names
+        raise ValueError(f"input '{low}' ({tau1}) is above '{high}' ({tau2}); CADS needs 0 ≤ {low} ≤ {high} ≤ 1.")
+
+
+@overload
+def cads_gamma(t: float, tau1: float, tau2: float) -> float: ...
+@overload
+def cads_gamma(t: torch.Tensor, tau1: float, tau2: float) -> torch.Tensor: ...
 def cads_gamma(t: float | torch.Tensor, tau1: float, tau2: float) -> float | torch.Tensor:
     """CADS annealing schedule (Sadat et al. 2024): γ(t) = 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
 
@@ -126,9 +144,16 @@ def cads_gamma(t: float | torch.Tensor, tau1: float, tau2: float) -> float | tor
     return (tau2 - t) / (tau2 - tau1)
 
 
-def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float, *, psi: float = 1.0,
-               rescale: bool = True, noise: torch.Tensor | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+def cads_noise(
+    y: torch.Tensor,
+    gamma: float | torch.Tensor,
+    noise_scale: float,
+    *,
+    psi: float = 1.0,
+    rescale: bool = True,
+    noise: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """CADS on a conditioning tensor (Sadat et al. 2024): ŷ = √γ·y + s·√(1 − γ)·n; with `rescale`,
     ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · std y + mean y per sample, and the result is ψ·ŷ_rescaled + (1 − ψ)·ŷ.
 
@@ -169,9 +194,17 @@ def cads_noise(y: torch.Tensor, gamma: float | torch.Tensor, noise_scale: float,
     return noised if all_noised else torch.where(gamma == 1, y, noised)
 
 
-def cads_anneal(y: torch.Tensor, gamma: torch.Tensor, noise_seeds: Sequence[int], noise_scale: float, *,
-                psi: float = 1.0, rescale: bool = True, rows: slice = slice(None),
-                width: int | None = None) -> torch.Tensor:
+def cads_anneal(
+    y: torch.Tensor,
+    gamma: torch.Tensor,
+    noise_seeds: Sequence[int],
+    noise_scale: float,
+    *,
+    psi: float = 1.0,
+    rescale: bool = True,
+    rows: slice = slice(None),
+    width: int | None = None,
+) -> torch.Tensor:
     """A copy of the conditioning y [B, ...] whose `rows` get CADS (`cads_noise`, Sadat et al. 2024: ŷ = √γ·y +
     s·√(1 − γ)·n, then the rescale and ψ) on their first `width` entries of dim 1 (all if None; e.g. the pooled part
     of SDXL's vector [B, 2816]). gamma: one γ per row of y[rows]; row k's n from a CPU generator seeded with

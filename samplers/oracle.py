@@ -1,4 +1,5 @@
 """Exact denoisers for testing samplers: the ideal denoiser of a Gaussian mixture (EDM §2, the minimiser of eq. 2)."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -10,8 +11,9 @@ from .forms import ModelForm
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def mixture_posterior_mean(x: torch.Tensor, var: torch.Tensor, means: torch.Tensor, sq_norms: torch.Tensor,
-                           log_weights: torch.Tensor) -> torch.Tensor:
+def mixture_posterior_mean(
+    x: torch.Tensor, var: torch.Tensor, means: torch.Tensor, sq_norms: torch.Tensor, log_weights: torch.Tensor
+) -> torch.Tensor:
     """E[μ_k | x] for x = μ_k + √var·n, k ~ w: Σ_k r_k μ_k with r_k = softmax_k(log w_k − ‖x − μ_k‖²/(2 var)).
 
     x [B, D], var [B, 1] (> 0), means [K, D], sq_norms = ‖μ_k‖² [K], log_weights [K] or per row [B, K] (−inf = 0).
@@ -33,11 +35,12 @@ def gaussian_mixture_denoiser(means: torch.Tensor, weights: torch.Tensor, std: f
     if not std >= 0:
         raise ValueError(f"std must be ≥ 0, got {std!r}")
     if weights.shape != means.shape[:1] or not bool((weights > 0).all()):
-        raise ValueError(f"weights must be positive, one per component of means ({len(means)}), got shape "
-                         f"{tuple(weights.shape)}")
+        raise ValueError(
+            f"weights must be positive, one per component of means ({len(means)}), got shape {tuple(weights.shape)}"
+        )
     mu = means.reshape(len(means), -1).double()
     log_w = weights.double().log() - weights.double().sum().log()
-    mu_sq = (mu ** 2).sum(dim=1)
+    mu_sq = (mu**2).sum(dim=1)
     data_var = float(std) ** 2
 
     def denoiser(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -59,6 +62,7 @@ def denoiser_in_form(denoiser: Denoiser, form: ModelForm) -> Denoiser:
     holds no signal; x̃ is taken as 0 there and D̃ must accept σ = ∞ (`gaussian_mixture_denoiser` gives the data mean).
     The returned D takes x [B, ...] and the levels t as a 1-D tensor [B] (or a scalar); it returns x's dtype.
     """
+
     def denoiser_of_form(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         levels = torch.as_tensor(t, dtype=torch.float64).reshape(-1).expand(x.shape[0]).tolist()
         scale = torch.tensor([form.scale(level) for level in levels], dtype=torch.float64, device=x.device)

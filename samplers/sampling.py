@@ -7,6 +7,7 @@ the same in both: for flow, (x − D(x; t))/t = E[n − x0 | x_t] is the velocit
 `callback`, if given, is called once per step with {"i", "x", "sigma", "sigma_hat", "denoised"}, where "x" is the
 point the denoiser saw at "sigma_hat" (x̂_i after churn noise, x_i without).
 """
+
 from __future__ import annotations
 
 import math
@@ -77,8 +78,9 @@ def _to_d(x: torch.Tensor, sigma: torch.Tensor, denoised: torch.Tensor) -> torch
 
 
 @torch.no_grad()
-def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                 callback: Callback | None = None) -> torch.Tensor:
+def sample_euler(
+    denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, callback: Callback | None = None
+) -> torch.Tensor:
     """Euler's method on the probability-flow ODE from sigmas[0] to sigmas[-1]: N = len(sigmas) − 1 evaluations."""
     sigmas = _checked_sigmas(x, sigmas)
     ones = sigmas.new_ones(x.shape[0])
@@ -91,10 +93,19 @@ def sample_euler(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
 
 
 @torch.no_grad()
-def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *, s_churn: float = 0.0,
-                      s_tmin: float = 0.0, s_tmax: float = math.inf, s_noise: float = 1.0,
-                      noise_sampler: NoiseSampler | None = None, callback: Callback | None = None,
-                      form: ModelForm = VE) -> torch.Tensor:
+def sample_heun_churn(
+    denoiser: Denoiser,
+    x: torch.Tensor,
+    sigmas: torch.Tensor,
+    *,
+    s_churn: float = 0.0,
+    s_tmin: float = 0.0,
+    s_tmax: float = math.inf,
+    s_noise: float = 1.0,
+    noise_sampler: NoiseSampler | None = None,
+    callback: Callback | None = None,
+    form: ModelForm = VE,
+) -> torch.Tensor:
     """EDM Algorithm 2 (Karras et al. 2022): Heun's 2nd-order method with churn, N = len(sigmas) − 1 steps.
 
     x: starting point at level sigmas[0] (e.g. σmax·ε); sigmas: the levels t_i, non-increasing, > 0 except the last
@@ -129,7 +140,7 @@ def sample_heun_churn(denoiser: Denoiser, x: torch.Tensor, sigmas: torch.Tensor,
             t_hat = form.level(sigma_hat)
             eps = noise_sampler(sigmas[i], t_hat * ones[0])  # line 4: ε ~ N(0, S_noise² I)
             # line 6 on the unscaled x̃ = x/s(t) = x0 + σ·n (EDM eq. 4): x̃ + √(σ̂² − σ²)·ε = x0 + σ̂·n', scaled by s(t̂)
-            x = form.scale(t_hat) * (x / form.scale(t) + math.sqrt(sigma_hat ** 2 - sigma ** 2) * s_noise * eps)
+            x = form.scale(t_hat) * (x / form.scale(t) + math.sqrt(sigma_hat**2 - sigma**2) * s_noise * eps)
         denoised = denoiser(x, t_hat * ones).to(x.dtype)  # line 7: D(x̂_i; t̂_i)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": t_hat * ones[0], "denoised": denoised})

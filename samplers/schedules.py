@@ -1,6 +1,7 @@
 """Noise schedules: EDM's Karras σ (Karras et al. 2022, eq. 5) and discrete VP schedules with the fixes of
 Lin et al. 2024 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing), and the checks every adapter makes on
 them (steps within the model's timesteps, EDM's churn window), each with one message naming the input."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ def _require(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
-def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, *, device=None,
-                  dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def karras_sigmas(
+    steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, *, device=None, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """EDM eq. 5: σ_i = (σmax^(1/ρ) + i/(N−1)·(σmin^(1/ρ) − σmax^(1/ρ)))^ρ for i < N, then σ_N = 0.
 
     steps: N ≥ 1 (N = 1 gives [σmax, 0]); 0 < sigma_min < sigma_max, both normal numbers of `dtype`; rho > 0.
@@ -27,11 +29,15 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     _require(math.isfinite(rho) and rho > 0, f"rho must be a finite number > 0, got {rho!r}")
     limits = torch.finfo(dtype)
-    _require(math.isfinite(sigma_min) and limits.tiny <= sigma_min,
-             f"sigma_min must be a finite number ≥ {limits.tiny:.3g} (the smallest normal {dtype}), got {sigma_min!r}")
-    _require(math.isfinite(sigma_max) and sigma_min < sigma_max <= limits.max,
-             f"sigma_max must be above sigma_min ({sigma_min!r}) and at most {limits.max:.3g} (the largest {dtype}), "
-             f"got {sigma_max!r}")
+    _require(
+        math.isfinite(sigma_min) and limits.tiny <= sigma_min,
+        f"sigma_min must be a finite number ≥ {limits.tiny:.3g} (the smallest normal {dtype}), got {sigma_min!r}",
+    )
+    _require(
+        math.isfinite(sigma_max) and sigma_min < sigma_max <= limits.max,
+        f"sigma_max must be above sigma_min ({sigma_min!r}) and at most {limits.max:.3g} (the largest {dtype}), "
+        f"got {sigma_max!r}",
+    )
     ramp = torch.linspace(0, 1, steps, dtype=torch.float64) if steps > 1 else torch.zeros(1, dtype=torch.float64)
     ratio = (sigma_min / sigma_max) ** (1 / rho)  # in (0, 1); may underflow to 0 for small ρ, which is harmless
     sigmas = (sigma_max * (1 + ramp * (ratio - 1)) ** rho).clamp(sigma_min, sigma_max)
@@ -41,8 +47,16 @@ def karras_sigmas(steps: int, sigma_min: float, sigma_max: float, rho: float = 7
     return torch.cat([sigmas, sigmas.new_zeros(1)]).to(device=device, dtype=dtype)
 
 
-def karras_levels(steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, form: ModelForm = VE, *,
-                  device=None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def karras_levels(
+    steps: int,
+    sigma_min: float,
+    sigma_max: float,
+    rho: float = 7.0,
+    form: ModelForm = VE,
+    *,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """EDM eq. 5 over the noise level σ, as the model's own levels t_i = t(σ_i) (`forms.py`): VE, σ itself (exactly
     `karras_sigmas`); flow, t = σ/(1 + σ). sigma_min, sigma_max: noise levels σ (`forms.noise_level_range` turns a
     model's level range into them); the last level is 0. Returns [N+1] in `dtype`."""
@@ -62,17 +76,19 @@ def denoise_total_steps(steps: int, denoise: float) -> int:
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     _require(math.isfinite(denoise) and 0 < denoise <= 1, f"denoise must be in (0, 1], got {denoise!r}")
     total = steps if denoise >= 1 else steps / denoise  # a float: may be inf for a subnormal denoise
-    _require(total <= MAX_SCHEDULE_STEPS,
-             f"denoise {denoise!r} with {steps} steps needs a schedule of {total:.4g} steps, more than "
-             f"{MAX_SCHEDULE_STEPS}; "
-             f"raise denoise to at least {steps / MAX_SCHEDULE_STEPS:.2g} or use fewer steps")
+    _require(
+        total <= MAX_SCHEDULE_STEPS,
+        f"denoise {denoise!r} with {steps} steps needs a schedule of {total:.4g} steps, more than "
+        f"{MAX_SCHEDULE_STEPS}; "
+        f"raise denoise to at least {steps / MAX_SCHEDULE_STEPS:.2g} or use fewer steps",
+    )
     return math.floor(total)
 
 
 def denoise_sigmas(sigmas_of: Callable[[int], torch.Tensor], steps: int, denoise: float) -> torch.Tensor:
     """The schedule of a partial denoise: the last `steps` steps of sigmas_of(denoise_total_steps(steps, denoise)),
     so "denoise 0.5" starts at the same σ as the host's own KSampler. sigmas_of(n) gives n + 1 levels."""
-    return sigmas_of(denoise_total_steps(steps, denoise))[-(steps + 1):]
+    return sigmas_of(denoise_total_steps(steps, denoise))[-(steps + 1) :]
 
 
 def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:
@@ -81,12 +97,14 @@ def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:
     "linear": Ho et al. 2020, 1e-4 … 0.02. "scaled_linear": Stable Diffusion, (linspace(√0.00085, √0.012))².
     "cosine": Nichol & Dhariwal 2021, ᾱ(t) = cos²((t/T + s)/(1 + s)·π/2) with s = 0.008, β clipped at 0.999.
     """
-    _require(isinstance(num_timesteps, int) and num_timesteps >= 2, f"num_timesteps must be an integer ≥ 2, got "
-                                                                    f"{num_timesteps!r}")
+    _require(
+        isinstance(num_timesteps, int) and num_timesteps >= 2,
+        f"num_timesteps must be an integer ≥ 2, got {num_timesteps!r}",
+    )
     if schedule == "linear":
         return torch.linspace(1e-4, 0.02, num_timesteps, dtype=torch.float64)
     if schedule == "scaled_linear":
-        return torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, num_timesteps, dtype=torch.float64) ** 2
+        return torch.linspace(0.00085**0.5, 0.012**0.5, num_timesteps, dtype=torch.float64) ** 2
     if schedule == "cosine":
         s = 0.008
         t = torch.arange(num_timesteps + 1, dtype=torch.float64) / num_timesteps
@@ -119,7 +137,7 @@ def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
     first, last = sqrt_ab[0].clone(), sqrt_ab[-1].clone()
     _require(bool(first > last), "betas must make ᾱ decrease from the first to the last timestep")
     sqrt_ab = (sqrt_ab - last) * first / (first - last)
-    return betas_from_alphas_cumprod(sqrt_ab ** 2)
+    return betas_from_alphas_cumprod(sqrt_ab**2)
 
 
 #: Finite stand-in for ᾱ_T = 0 in a zero-terminal-SNR table (σ_T = ∞ is no place to start a sampler): float32's
@@ -145,8 +163,11 @@ def zero_terminal_snr_sigmas(sigma_table: torch.Tensor) -> torch.Tensor:
 
 def check_steps_within_timesteps(steps: int, num_timesteps: int) -> None:
     """Lin et al. Table 2 picks S distinct timesteps of the model's T: refuse input 'steps' S > T, naming the fix."""
-    _require(steps <= num_timesteps, f"input 'steps' = {steps} is more than the model's {num_timesteps} discrete "
-                                     f"timesteps; use at most {num_timesteps}.")
+    _require(
+        steps <= num_timesteps,
+        f"input 'steps' = {steps} is more than the model's {num_timesteps} discrete "
+        f"timesteps; use at most {num_timesteps}.",
+    )
 
 
 def _round_half_even(numerator: int, denominator: int) -> int:
@@ -163,8 +184,10 @@ def spacing_timesteps(spacing: str, steps: int, num_timesteps: int = 1000) -> to
     Exact integer arithmetic, ties rounded to even (as numpy/torch round a .5 they hold exactly), so the result does
     not depend on float rounding. Table 2 counts timesteps from 1; here they are 0-based (shifted by −1).
     """
-    _require(isinstance(num_timesteps, int) and num_timesteps >= 1, f"num_timesteps must be an integer ≥ 1, got "
-                                                                    f"{num_timesteps!r}")
+    _require(
+        isinstance(num_timesteps, int) and num_timesteps >= 1,
+        f"num_timesteps must be an integer ≥ 1, got {num_timesteps!r}",
+    )
     _require(isinstance(steps, int) and steps >= 1, f"steps must be an integer ≥ 1, got {steps!r}")
     check_steps_within_timesteps(steps, num_timesteps)
     T, S = num_timesteps, steps
@@ -183,7 +206,9 @@ def sigmas_for_timesteps(sigma_table: torch.Tensor, timesteps: torch.Tensor) -> 
     """σ of each timestep from a discrete table (index = timestep), then a final exact 0. float32 [len + 1]."""
     timesteps = torch.as_tensor(timesteps, dtype=torch.long)
     _require(sigma_table.ndim == 1, "sigma_table must be 1-D (one σ per discrete timestep)")
-    _require(bool(((timesteps >= 0) & (timesteps < len(sigma_table))).all()),
-             f"timesteps must lie in [0, {len(sigma_table) - 1}]")
+    _require(
+        bool(((timesteps >= 0) & (timesteps < len(sigma_table))).all()),
+        f"timesteps must lie in [0, {len(sigma_table) - 1}]",
+    )
     sigmas = sigma_table[timesteps.to(sigma_table.device)].float()
     return torch.cat([sigmas, sigmas.new_zeros(1)])

@@ -24,6 +24,7 @@ batch index k gives alone, on any device.
    prompt's tokens 4, …, the first prompt's second token stream 16384: the same sample seed, σ and part give the
    same noise in ComfyUI and in the web UIs (which anneal part 0 only).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,11 +46,11 @@ def _digest(*parts: bytes) -> int:
 
 def sample_seeds(seed: int | None, noise: torch.Tensor | None, batch: int) -> list[int]:
     """One 63-bit seed per sample, from the run's seed (None = 0, any int) and sample k's initial noise noise[k]."""
-    seed_bytes = (0 if seed is None else int(seed) & (2 ** 64 - 1)).to_bytes(8, "little")
-    usable = noise is not None and noise.shape[0] == batch
+    seed_bytes = (0 if seed is None else int(seed) & (2**64 - 1)).to_bytes(8, "little")
+    usable = noise if noise is not None and noise.shape[0] == batch else None
     seeds = []
     for k in range(batch):
-        sample = noise[k].reshape(-1)[:_HASHED_VALUES] if usable else None
+        sample = usable[k].reshape(-1)[:_HASHED_VALUES] if usable is not None else None
         if sample is None or not bool(sample.any()):
             seeds.append(_digest(seed_bytes, b"k", k.to_bytes(8, "little")))
         else:
@@ -65,13 +66,13 @@ def call_seed(sample_seed: int, sigma: float, stream: int) -> int:
 def mixed_seed(sample_seed: int, extra_seed: int) -> int:
     """A sample's seed with a user's extra seed mixed in (CADS's `seed` input): sample_seed XOR the extra seed's low 63
     bits, so extra seed 0 keeps the sample's seed and any int (0 … 2⁶⁴ − 1 from a widget) works."""
-    return int(sample_seed) ^ (int(extra_seed) & (2 ** _SEED_BITS - 1))
+    return int(sample_seed) ^ (int(extra_seed) & (2**_SEED_BITS - 1))
 
 
 #: Text streams of one kind (tokens or pooled) per model, and prompts, that the CADS stream scheme tells apart in
 #: call_seed's 16-bit stream: 4 parts × 4096 prompts × 4 (tokens/pooled × positive/negative).
 CADS_PARTS = 4
-CADS_PROMPTS = 2 ** 16 // (4 * CADS_PARTS)
+CADS_PROMPTS = 2**16 // (4 * CADS_PARTS)
 
 
 def cads_stream(*, negative: bool, pooled: bool, prompt: int = 0, part: int = 0) -> int:
@@ -85,19 +86,29 @@ def cads_stream(*, negative: bool, pooled: bool, prompt: int = 0, part: int = 0)
     return 4 * (prompt + CADS_PROMPTS * part) + 2 * bool(negative) + bool(pooled)
 
 
-def cads_noise_seeds(sample_seeds: Sequence[int], sigmas: Sequence[float], streams: Sequence[int],
-                     extra_seed: int) -> list[int]:
+def cads_noise_seeds(
+    sample_seeds: Sequence[int], sigmas: Sequence[float], streams: Sequence[int], extra_seed: int
+) -> list[int]:
     """Seeds of the CADS noise of a call's conditioning rows, row k: call_seed(mixed_seed(sample_seeds[k],
     extra_seed), sigmas[k], streams[k]) (σ: the row's noise level; streams from `cads_stream`)."""
     if not len(sample_seeds) == len(sigmas) == len(streams):
-        raise ValueError(f"need one sample seed, σ and stream per row, got {len(sample_seeds)}, {len(sigmas)} and "
-                         f"{len(streams)}")
-    return [call_seed(mixed_seed(seed, extra_seed), sigma, stream)
-            for seed, sigma, stream in zip(sample_seeds, sigmas, streams)]
+        raise ValueError(
+            f"need one sample seed, σ and stream per row, got {len(sample_seeds)}, {len(sigmas)} and {len(streams)}"
+        )
+    return [
+        call_seed(mixed_seed(seed, extra_seed), sigma, stream)
+        for seed, sigma, stream in zip(sample_seeds, sigmas, streams)
+    ]
 
 
-def seeded_normal(seeds: Sequence[int], shape: Sequence[int], generators: Sequence[torch.Generator] | None = None, *,
-                  dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
+def seeded_normal(
+    seeds: Sequence[int],
+    shape: Sequence[int],
+    generators: Sequence[torch.Generator] | None = None,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """Standard-normal noise [len(seeds), *shape]; row k from a CPU generator seeded with seeds[k].
 
     generators: CPU generators to continue instead (one per row; `seeds` then only gives the count). Drawn in

@@ -1,28 +1,13 @@
-"""Session fixtures for running Sampler Lab against the real ComfyUI host (tools/hostlib.py, tools/hostserver.py)."""
-import os
-import sys
+"""Session fixtures for running Sampler Lab against the real ComfyUI host (tools/hostlib.py, tools/hostserver.py).
 
-_TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
-_REPO_DIR = os.path.dirname(_TESTS_DIR)
-_TOOLS_DIR = os.path.join(_REPO_DIR, "tools")
-if _TOOLS_DIR not in sys.path:
-    sys.path.insert(0, _TOOLS_DIR)
-if _REPO_DIR not in sys.path:
-    # Appended (not prepended): the host's nodes.py must win over our nodes/ package for `import nodes`.
-    sys.path.append(_REPO_DIR)
+tests/pytest.ini puts tools/ on sys.path (and nothing else: the repo root never is, so `samplers` and `nodes` stay
+the host's names); the core is `loader.core()`, the pack `hostlib.import_pack()`.
+"""
 
-# Pin `samplers` to our core now: once the host is imported, ComfyUI's comfy/ directory (which holds its own
-# samplers.py) sits early on sys.path and a later `import samplers` would find that module instead.
-import samplers  # noqa: E402,F401
+import pytest
 
-import pytest  # noqa: E402
-
-import hostlib  # noqa: E402
-import hostserver  # noqa: E402
-import pack_root  # noqa: E402
-
-
-pack_root.shield_pack_root()
+import hostlib
+import hostserver
 
 
 @pytest.fixture(scope="session")

@@ -1,22 +1,18 @@
 """bench/fullsize.py: the pipeline runs end to end on tiny models (--quick), and its CUDA branches (timing syncs, peak
 memory, sync counting) work, exercised on the CPU with torch.cuda's functions stubbed."""
-import importlib.util
 import json
-import os
 import warnings
 
 import pytest
 import torch
 
-BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "fullsize.py")
 
 
 @pytest.fixture(scope="module")
 def fullsize():
-    spec = importlib.util.spec_from_file_location("samplerlab_bench_fullsize", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import fullsize  # bench/ (tests/pytest.ini)
+
+    return fullsize
 
 
 def test_quick_run_writes_results(fullsize, tmp_path):

@@ -18,6 +18,8 @@ import os
 
 import pytest
 
+import loader
+
 import browser
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,8 +44,7 @@ def _require(ok: bool, why: str):
 # ------------------------------------------------------------------------------------------------
 
 def _S():
-    import samplers
-    return samplers
+    return loader.core()
 
 
 def _sd_table():

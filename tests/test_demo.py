@@ -122,13 +122,11 @@ def test_demo_latent_format_previews(demo_mod):
         args.preview_method = old
 
 
-def test_matches_core_mixture_denoiser_when_present(demo_mod, demo_pkg, pack):
+def test_matches_core_mixture_denoiser(demo_mod, demo_pkg, pack):
     import importlib
 
     import torch
     S = importlib.import_module(pack.__name__ + ".samplers")
-    if not hasattr(S, "gaussian_mixture_denoiser"):
-        pytest.skip("samplers.gaussian_mixture_denoiser not available")
     dataset, _ = demo_pkg
     images, labels = dataset.make_dataset()
     keep = labels == dataset.CLASSES.index("square")

@@ -160,3 +160,13 @@ def test_import_pack_as_custom_node_package(host):
     # importing the pack must not replace the host's nodes.py
     assert os.path.realpath(sys.modules["nodes"].__file__) == os.path.realpath(os.path.join(host.HOST_DIR, "nodes.py"))
     assert host.import_pack() is pack  # idempotent
+
+
+def test_neither_the_clone_nor_its_parent_is_on_sys_path(host):
+    """Only tools/ and bench/ (tests/pytest.ini), never the repo root (whose `samplers`, `nodes` would shadow the
+    host's modules) or its parent (every other node pack beside this one in custom_nodes/)."""
+    host.import_pack()
+    repo = os.path.realpath(host.REPO_DIR)
+    paths = {os.path.realpath(p or os.getcwd()) for p in sys.path}
+    assert repo not in paths and os.path.dirname(repo) not in paths
+    assert os.path.realpath(sys.modules["nodes"].__file__) == os.path.realpath(os.path.join(host.HOST_DIR, "nodes.py"))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-import samplers as S
+import loader
+
+S = loader.core()
 
 
 def predictions(shape=(3, 4, 8, 8), seed=0, dtype=torch.float32):

@@ -6,7 +6,9 @@ import math
 import pytest
 import torch
 
-import samplers as S
+import loader
+
+S = loader.core()
 
 SIGMA_MAX, SIGMA_END, DIM = 80.0, 0.05, 64
 

@@ -6,7 +6,9 @@ import math
 import pytest
 import torch
 
-import samplers as S
+import loader
+
+S = loader.core()
 
 
 def test_karras_sigmas_follow_eq5():

@@ -4,6 +4,7 @@ VAE of its family), each of our model patches changing what it gives; bad input 
 serving."""
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from pathlib import Path
@@ -167,16 +168,6 @@ def test_host_lists_the_examples_as_templates(server):
     assert ours and sorted(ours[0]) == sorted(p.stem for p in WORKFLOWS)
 
 
-def _load_script(path: Path):
-    """A builder script as a module of its own (demo/ is no package on sys.path)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(f"samplerlab_{path.parent.name}_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _development_host_version() -> str:
     import hostlib
 
@@ -185,12 +176,12 @@ def _development_host_version() -> str:
 
 
 @pytest.mark.parametrize("builder, folder", [("tools/make_workflows.py", "workflows"),
-                                             ("demo/make_workflows.py", "workflows/demo")])
+                                             ("tools/make_demo_workflows.py", "workflows/demo")])
 def test_committed_workflows_are_what_the_builder_writes(object_info, tmp_path, builder, folder):
     """`make regen` is not due: the builder, run against this host's /object_info, writes the committed files."""
     if _development_host_version() != "0.3.75":
         pytest.skip("the workflows are generated against the development host, ComfyUI 0.3.75 (make regen)")
-    _load_script(REPO / builder).build(object_info, str(tmp_path))
+    importlib.import_module(Path(builder).stem).build(object_info, str(tmp_path))
     committed = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (REPO / folder).glob("*.json")}
     written = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in tmp_path.glob("*.json")}
     assert sorted(written) == sorted(committed)

@@ -7,6 +7,7 @@ them all and reads back, per case, how it ended: refused (by the host's check or
 finished, and then whether every output is finite. `render_table` turns that into the README table
 "What is refused, and how"; tests/test_bad_input.py asserts each case and that the README holds today's table.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 
 import requests
 
+import loader
+
 TABLE_START, TABLE_END = "<!-- bad-input-table:start -->", "<!-- bad-input-table:end -->"
-INT_INPUTS = {"steps", "seed", "scale", "count"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Case:
 
 # ---- the workflows -----------------------------------------------------------------------------------------------
 
+
 def _demo(prediction: str = "eps") -> dict:
     return {
         "model": {"class_type": "SamplerLabDemoModel", "inputs": {"prediction": prediction}},
@@ -47,10 +50,24 @@ def _demo(prediction: str = "eps") -> dict:
 
 
 def _ksampler(model=("model", 0), latent=("empty", 0)) -> dict:
-    return {"class_type": "SamplerLabKSampler", "inputs": {
-        "model": list(model), "seed": 0, "steps": 2, "cfg": 3.0, "positive": ["pos", 0], "negative": ["neg", 0],
-        "latent_image": list(latent), "denoise": 1.0, "rho": 7.0, "s_churn": 1.0, "s_tmin": 0.05, "s_tmax": 50.0,
-        "s_noise": 1.003}}
+    return {
+        "class_type": "SamplerLabKSampler",
+        "inputs": {
+            "model": list(model),
+            "seed": 0,
+            "steps": 2,
+            "cfg": 3.0,
+            "positive": ["pos", 0],
+            "negative": ["neg", 0],
+            "latent_image": list(latent),
+            "denoise": 1.0,
+            "rho": 7.0,
+            "s_churn": 1.0,
+            "s_tmin": 0.05,
+            "s_tmax": 50.0,
+            "s_noise": 1.003,
+        },
+    }
 
 
 def _stats(node: str, kind: str = "Latent") -> dict:
@@ -59,19 +76,34 @@ def _stats(node: str, kind: str = "Latent") -> dict:
 
 
 def _sample_custom(sampler=("sampler", 0), sigmas=("sigmas", 0)) -> dict:
-    return {"class_type": "SamplerCustom", "inputs": {
-        "model": ["model", 0], "add_noise": True, "noise_seed": 0, "cfg": 3.0, "positive": ["pos", 0],
-        "negative": ["neg", 0], "sampler": list(sampler), "sigmas": list(sigmas), "latent_image": ["empty", 0]}}
+    return {
+        "class_type": "SamplerCustom",
+        "inputs": {
+            "model": ["model", 0],
+            "add_noise": True,
+            "noise_seed": 0,
+            "cfg": 3.0,
+            "positive": ["pos", 0],
+            "negative": ["neg", 0],
+            "sampler": list(sampler),
+            "sigmas": list(sigmas),
+            "latent_image": ["empty", 0],
+        },
+    }
 
 
 def _karras(steps: int = 2) -> dict:
-    return {"class_type": "SamplerLabKarrasSigmas", "inputs": {"steps": steps, "sigma_min": 0.0, "sigma_max": 0.0,
-                                                               "rho": 7.0, "model": ["model", 0]}}
+    return {
+        "class_type": "SamplerLabKarrasSigmas",
+        "inputs": {"steps": steps, "sigma_min": 0.0, "sigma_max": 0.0, "rho": 7.0, "model": ["model", 0]},
+    }
 
 
 def _heun() -> dict:
-    return {"class_type": "SamplerLabHeunChurn", "inputs": {"s_churn": 1.0, "s_tmin": 0.05, "s_tmax": 50.0,
-                                                            "s_noise": 1.003}}
+    return {
+        "class_type": "SamplerLabHeunChurn",
+        "inputs": {"s_churn": 1.0, "s_tmin": 0.05, "s_tmax": 50.0, "s_noise": 1.003},
+    }
 
 
 #: Sampling runs only where the schedule is short: a long one is checked as SIGMAS.
@@ -81,13 +113,26 @@ SAMPLE_UP_TO = 50
 def workflow(case: Case) -> tuple[dict, str]:
     """The API prompt of a case and the id of the node that holds the input."""
     p = _demo("v_prediction" if case.node == "ZeroTerminalSNR" and case.value == "v_prediction" else "eps")
-    node = {"KarrasSigmas": "sigmas", "SpacingSigmas": "sigmas", "HeunChurn": "sampler", "KSampler": "ks",
-            "CFGRescale": "patch", "CADS": "patch", "ZeroTerminalSNR": "patch", "DemoDecode": "decode",
-            "DemoDataset": "dataset"}[case.node]
+    node = {
+        "KarrasSigmas": "sigmas",
+        "SpacingSigmas": "sigmas",
+        "HeunChurn": "sampler",
+        "KSampler": "ks",
+        "CFGRescale": "patch",
+        "CADS": "patch",
+        "ZeroTerminalSNR": "patch",
+        "DemoDecode": "decode",
+        "DemoDataset": "dataset",
+    }[case.node]
     if case.node in ("KarrasSigmas", "SpacingSigmas"):
-        p["sigmas"] = _karras() if case.node == "KarrasSigmas" else {
-            "class_type": "SamplerLabSpacingSigmas",
-            "inputs": {"model": ["model", 0], "steps": 2, "spacing": "trailing"}}
+        p["sigmas"] = (
+            _karras()
+            if case.node == "KarrasSigmas"
+            else {
+                "class_type": "SamplerLabSpacingSigmas",
+                "inputs": {"model": ["model", 0], "steps": 2, "spacing": "trailing"},
+            }
+        )
         p["sigma_stats"] = _stats("sigmas", "Sigmas")
         p["sampler"] = _heun()
         p["sample"] = _sample_custom()
@@ -99,19 +144,28 @@ def workflow(case: Case) -> tuple[dict, str]:
     elif case.node in ("CFGRescale", "CADS", "ZeroTerminalSNR"):
         p["patch"] = {
             "CFGRescale": {"class_type": "SamplerLabCFGRescale", "inputs": {"model": ["model", 0], "phi": 0.7}},
-            "CADS": {"class_type": "SamplerLabCADS", "inputs": {
-                "model": ["model", 0], "noise_scale": 0.25, "tau1": 0.6, "tau2": 0.9, "psi": 1.0, "seed": 0}},
+            "CADS": {
+                "class_type": "SamplerLabCADS",
+                "inputs": {"model": ["model", 0], "noise_scale": 0.25, "tau1": 0.6, "tau2": 0.9, "psi": 1.0, "seed": 0},
+            },
             "ZeroTerminalSNR": {"class_type": "SamplerLabZeroTerminalSNR", "inputs": {"model": ["model", 0]}},
         }[case.node]
         p.update(ks=_ksampler(model=("patch", 0)), stats=_stats("ks"))
         p["ks"]["inputs"]["cfg"] = 7.0
     elif case.node == "DemoDecode":
-        p.update(ks=_ksampler(), decode={"class_type": "SamplerLabDemoDecode",
-                                         "inputs": {"samples": ["ks", 0], "scale": 2}}, stats=_stats("decode", "Image"))
+        p.update(
+            ks=_ksampler(),
+            decode={"class_type": "SamplerLabDemoDecode", "inputs": {"samples": ["ks", 0], "scale": 2}},
+            stats=_stats("decode", "Image"),
+        )
     elif case.node == "DemoDataset":
-        p.update(dataset={"class_type": "SamplerLabDemoDataset", "inputs": {"class_name": "unconditional",
-                                                                            "count": 8, "scale": 1}},
-                 stats=_stats("dataset", "Image"))
+        p.update(
+            dataset={
+                "class_type": "SamplerLabDemoDataset",
+                "inputs": {"class_name": "unconditional", "count": 8, "scale": 1},
+            },
+            stats=_stats("dataset", "Image"),
+        )
     for name, value in ((case.input, case.value), *case.extra):
         _set(p, node, name, value, case.linked and name == case.input)
     steps = p["sigmas"]["inputs"]["steps"] if "sigmas" in p else 0
@@ -132,8 +186,10 @@ def _set(p: dict, node: str, name: str, value: str, linked: bool) -> None:
             p["empty"]["inputs"].update(width=int(w), height=int(h))
         else:
             channels, size = spec[1].split("x")
-            p["latent"] = {"class_type": "SamplerLabTestLatent", "inputs": {"value": spec[0], "channels": int(channels),
-                                                                            "size": int(size), "batch": 1}}
+            p["latent"] = {
+                "class_type": "SamplerLabTestLatent",
+                "inputs": {"value": spec[0], "channels": int(channels), "size": int(size), "batch": 1},
+            }
             inputs[name] = ["latent", 0]
         return
     if name == "model":
@@ -148,36 +204,46 @@ def _set(p: dict, node: str, name: str, value: str, linked: bool) -> None:
 
 # ---- the cases ---------------------------------------------------------------------------------------------------
 
-#: (node, input, widget min, widget max, expected at min, expected at max)
+P = loader.core().params
+#: (node, parameter of the core's table, expected at its min, expected at its max)
 NUMBER_INPUTS = [
-    ("KarrasSigmas", "steps", "1", "10000", "finite", "finite"),
-    ("KarrasSigmas", "sigma_min", "0", "5000", "finite", "refused"),  # 5000 ≥ the model's σmax
-    ("KarrasSigmas", "sigma_max", "0", "5000", "finite", "finite"),
-    ("KarrasSigmas", "rho", "0.01", "100", "finite", "finite"),
-    ("SpacingSigmas", "steps", "1", "10000", "finite", "refused"),  # more than the model's 1000 timesteps
-    ("HeunChurn", "s_churn", "0", "1000", "finite", "finite"),
-    ("HeunChurn", "s_tmin", "0", "5000", "finite", "refused"),  # above s_tmax
-    ("HeunChurn", "s_tmax", "0", "5000", "refused", "finite"),  # below s_tmin
-    ("HeunChurn", "s_noise", "0", "2", "finite", "finite"),
-    ("KSampler", "seed", "0", "18446744073709551615", "finite", "finite"),
-    ("KSampler", "steps", "1", "10000", "finite", "slow"),  # 20 000 model calls: see the 100-step case
-    ("KSampler", "cfg", "0", "100", "finite", "finite"),
-    ("KSampler", "denoise", "0", "1", "finite", "finite"),
-    ("KSampler", "rho", "0.01", "100", "finite", "finite"),
-    ("KSampler", "s_churn", "0", "1000", "finite", "finite"),
-    ("KSampler", "s_tmin", "0", "5000", "finite", "refused"),
-    ("KSampler", "s_tmax", "0", "5000", "refused", "finite"),
-    ("KSampler", "s_noise", "0", "2", "finite", "finite"),
-    ("CFGRescale", "phi", "0", "1", "finite", "finite"),
-    ("CADS", "noise_scale", "0", "10", "finite", "finite"),
-    ("CADS", "tau1", "0", "1", "finite", "refused"),  # above tau2
-    ("CADS", "tau2", "0", "1", "refused", "finite"),  # below tau1
-    ("CADS", "psi", "0", "1", "finite", "finite"),
-    ("CADS", "seed", "0", "18446744073709551615", "finite", "finite"),
-    ("DemoDecode", "scale", "1", "64", "finite", "finite"),
-    ("DemoDataset", "count", "1", "320", "finite", "finite"),
-    ("DemoDataset", "scale", "1", "64", "finite", "finite"),
+    ("KarrasSigmas", P.KARRAS_STEPS, "finite", "finite"),
+    ("KarrasSigmas", P.SIGMA_MIN, "finite", "refused"),  # 5000 ≥ the model's σmax
+    ("KarrasSigmas", P.SIGMA_MAX, "finite", "finite"),
+    ("KarrasSigmas", P.RHO, "finite", "finite"),
+    ("SpacingSigmas", P.SPACING_STEPS, "finite", "refused"),  # more than the model's 1000 timesteps
+    ("HeunChurn", P.S_CHURN, "finite", "finite"),
+    ("HeunChurn", P.S_TMIN, "finite", "refused"),  # above s_tmax
+    ("HeunChurn", P.S_TMAX, "refused", "finite"),  # below s_tmin
+    ("HeunChurn", P.S_NOISE, "finite", "finite"),
+    ("KSampler", P.SEED, "finite", "finite"),
+    ("KSampler", P.HEUN_STEPS, "finite", "slow"),  # 20 000 model calls: see the 100-step case
+    ("KSampler", P.CFG, "finite", "finite"),
+    ("KSampler", P.DENOISE, "finite", "finite"),
+    ("KSampler", P.RHO, "finite", "finite"),
+    ("KSampler", P.S_CHURN, "finite", "finite"),
+    ("KSampler", P.S_TMIN, "finite", "refused"),
+    ("KSampler", P.S_TMAX, "refused", "finite"),
+    ("KSampler", P.S_NOISE, "finite", "finite"),
+    ("CFGRescale", P.PHI, "finite", "finite"),
+    ("CADS", P.NOISE_SCALE, "finite", "finite"),
+    ("CADS", P.TAU1, "finite", "refused"),  # above tau2
+    ("CADS", P.TAU2, "refused", "finite"),  # below tau1
+    ("CADS", P.PSI, "finite", "finite"),
+    ("CADS", P.CADS_SEED, "finite", "finite"),
 ]
+#: The demo's own inputs (demo/nodes.py; not features, so not in the core's table): (node, input, min, max, …).
+DEMO_NUMBER_INPUTS = [
+    ("DemoDecode", "scale", 1, 64, "finite", "finite"),
+    ("DemoDataset", "count", 1, 320, "finite", "finite"),
+    ("DemoDataset", "scale", 1, 64, "finite", "finite"),
+]
+INT_INPUTS = {p.name for _, p, _, _ in NUMBER_INPUTS if p.kind is int} | {"scale", "count"}
+
+
+def _text(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
 
 def _below(lo: str) -> str:
     return "-1" if float(lo) >= 0 else f"{float(lo) - 1:g}"
@@ -185,18 +251,28 @@ def _below(lo: str) -> str:
 
 def _cases() -> list[Case]:
     cases = []
-    for node, name, lo, hi, at_lo, at_hi in NUMBER_INPUTS:
+    rows = [(node, p.name, _text(p.minimum), _text(p.maximum), lo, hi) for node, p, lo, hi in NUMBER_INPUTS]
+    rows += [(node, name, str(lo), str(hi), at_lo, at_hi) for node, name, lo, hi, at_lo, at_hi in DEMO_NUMBER_INPUTS]
+    for node, name, lo, hi, at_lo, at_hi in rows:
         is_int = name in INT_INPUTS
         beyond = str(int(hi) + 1) if is_int else f"{float(hi) * 10:g}"
-        cases += [Case(node, name, lo, at_lo), *([Case(node, name, hi, at_hi)] if at_hi != "slow" else []),
-                  Case(node, name, _below(lo), "refused"), Case(node, name, beyond, "refused"),  # the host's check
-                  Case(node, name, _below(lo), "refused", linked=True),
-                  Case(node, name, beyond, "refused", linked=True),
-                  Case(node, name, "1000000000000000000000000000000", "refused", linked=True)]
+        cases += [
+            Case(node, name, lo, at_lo),
+            *([Case(node, name, hi, at_hi)] if at_hi != "slow" else []),
+            Case(node, name, _below(lo), "refused"),
+            Case(node, name, beyond, "refused"),  # the host's check
+            Case(node, name, _below(lo), "refused", linked=True),
+            Case(node, name, beyond, "refused", linked=True),
+            Case(node, name, "1000000000000000000000000000000", "refused", linked=True),
+        ]
         if not is_int:  # NaN passes the host's min/max check as a widget value; ±inf only through a link
-            cases += [Case(node, name, "nan", "refused"), Case(node, name, "inf", "refused"),
-                      Case(node, name, "inf", "refused", linked=True), Case(node, name, "-inf", "refused", linked=True),
-                      Case(node, name, "1e30", "refused", linked=True)]
+            cases += [
+                Case(node, name, "nan", "refused"),
+                Case(node, name, "inf", "refused"),
+                Case(node, name, "inf", "refused", linked=True),
+                Case(node, name, "-inf", "refused", linked=True),
+                Case(node, name, "1e30", "refused", linked=True),
+            ]
     pairs = [("HeunChurn", "s_tmin", "s_tmax"), ("KSampler", "s_tmin", "s_tmax"), ("CADS", "tau1", "tau2")]
     cases += [Case(node, a, v, "finite", extra=((b, v),)) for node, a, b in pairs for v in ("0", "0.7", "1")]
     cases += [
@@ -217,10 +293,17 @@ def _cases() -> list[Case]:
         Case("KSampler", "denoise", "5e-324", "refused"),
         Case("KSampler", "cfg", "100", "finite", extra=(("s_churn", "1000"), ("s_noise", "2"))),
         # latents: NaN, inf, finite but absurd, and the sizes the demo model takes
-        *[Case(node, "latent_image", f"fill:{v}:3x16", expect)
-          for node in ("KSampler", "HeunChurn")
-          for v, expect in (("nan", "refused"), ("inf", "refused"), ("1e30", "refused"), ("100000", "refused"),
-                            ("1000", "finite"))],
+        *[
+            Case(node, "latent_image", f"fill:{v}:3x16", expect)
+            for node in ("KSampler", "HeunChurn")
+            for v, expect in (
+                ("nan", "refused"),
+                ("inf", "refused"),
+                ("1e30", "refused"),
+                ("100000", "refused"),
+                ("1000", "finite"),
+            )
+        ],
         Case("KSampler", "latent_image", "empty:256x256", "refused"),
         Case("KSampler", "latent_image", "fill:0:4x32", "refused"),
         Case("HeunChurn", "latent_image", "empty:64x64", "refused"),
@@ -241,6 +324,7 @@ CASES = _cases()
 
 
 # ---- running them ------------------------------------------------------------------------------------------------
+
 
 def _post(server, prompt: dict) -> requests.Response:
     """POST /prompt with NaN and ±inf written as JSON's NaN/Infinity (the host's parser reads them)."""
@@ -281,8 +365,10 @@ def run_cases(server, cases: list[Case] = CASES, timeout: float = 600.0) -> dict
         status = entry.get("status") or {}
         if status.get("status_str") == "error":
             error = next((m[1] for m in status.get("messages", []) if m[0] == "execution_error"), {})
-            results[case.id] = {"outcome": "refused by the node",
-                                "message": f"{error.get('node_type')}: {error.get('exception_message', '')}".strip()}
+            results[case.id] = {
+                "outcome": "refused by the node",
+                "message": f"{error.get('node_type')}: {error.get('exception_message', '')}".strip(),
+            }
         else:
             stats = [s for out in entry.get("outputs", {}).values() for s in out.get("stats", [])]
             finite = bool(stats) and all(s["finite"] for s in stats)
@@ -304,6 +390,7 @@ def case_passes(case: Case, result: dict) -> bool:
 
 # ---- the README table --------------------------------------------------------------------------------------------
 
+
 def _shown(case: Case) -> str:
     value = case.value.replace("fill:", "filled with ").replace("empty:", "EmptyLatentImage ").replace(":", ", ")
     value += "".join(f", {k} = {v}" for k, v in case.extra)
@@ -324,17 +411,24 @@ def render_table(results: dict[str, dict], cases: list[Case] = CASES) -> str:
         row[key].append(_shown(case))
         if key == "node" and not row["message"]:
             row["message"] = result["message"].split(": ", 1)[-1].replace("|", "\\|").replace("\n", " ")
-    lines = ["| Node | Input | Finite output | Refused by the node | Refused by the host's widget check | The node's "
-             "message (first refusal) |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| Node | Input | Finite output | Refused by the node | Refused by the host's widget check | The node's "
+        "message (first refusal) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for (node, name), row in rows.items():
-        lines.append(f"| {node} | {name} | {'; '.join(row['finite'])} | {'; '.join(row['node'])} | "
-                     f"{'; '.join(row['host'])} | {row['message']} |")
+        lines.append(
+            f"| {node} | {name} | {'; '.join(row['finite'])} | {'; '.join(row['node'])} | "
+            f"{'; '.join(row['host'])} | {row['message']} |"
+        )
     total = len(cases)
     refused = sum(r["outcome"].startswith("refused") for r in results.values())
     finite = sum(r["outcome"] == "finite" for r in results.values())
-    return (f"{total} cases: {refused} refused naming the input, {finite} with finite output. *Italic* values come "
-            "through a link (another node's output), which the host does not check against the widget's min/max.\n\n"
-            + "\n".join(lines))
+    return (
+        f"{total} cases: {refused} refused naming the input, {finite} with finite output. *Italic* values come "
+        "through a link (another node's output), which the host does not check against the widget's min/max.\n\n"
+        + "\n".join(lines)
+    )
 
 
 def readme_table(readme: str) -> str:

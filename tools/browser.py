@@ -4,6 +4,7 @@ no browser is downloaded). Used by tests/test_browser.py.
     with comfy_page(server.url) as page:    # Page: load workflows, read our plots, click widgets as a user does
         page.load(workflow)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,8 +18,14 @@ except ImportError:  # pragma: no cover
 
 CHROMIUM = os.environ.get("SAMPLERLAB_CHROMIUM", "/usr/bin/chromium")
 #: Headless, and quiet on this machine's closed network (no background fetches to Google's hosts).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 READ_PLOTS = """() => app.graph.nodes.filter(n => n.samplerLabPlotWidget).map(n => ({
   id: n.id, type: n.type, title: n.title, size: [n.size[0], n.size[1]],
@@ -37,8 +44,12 @@ class Page:
         self.url = url
         self.errors: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}\n{getattr(e, 'stack', '')}"))
-        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text} @ {m.location}")
-                if m.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"console.{m.type}: {m.text} @ {m.location}")
+            if m.type in ("error", "warning")
+            else None,
+        )
 
     def eval(self, js, arg=None):
         return self.page.evaluate(js, arg)
@@ -62,12 +73,19 @@ class Page:
 
     def our_errors(self):
         """Errors raised by our extension's code (the frontend's own fetches to comfy.org are blocked and noisy)."""
-        ours = ("samplerlab_plots.js", "samplerlab_math.js", "[Sampler Lab]", "SamplerLab.Plots")
+        ours = (
+            "samplerlab_plots.js",
+            "samplerlab_math.js",
+            "samplerlab_params.js",
+            "[Sampler Lab]",
+            "SamplerLab.Plots",
+        )
         return [e for e in self.errors if any(k in e for k in ours)]
 
     def show_node(self, node_id, scale=1.0):
         """Scroll the canvas so the node is at the top-left of the view; return its clip rect in page px."""
-        return self.eval("""([id, scale]) => {
+        return self.eval(
+            """([id, scale]) => {
           const n = app.graph.getNodeById(id); const ds = app.canvas.ds; ds.scale = scale;
           ds.offset = [-n.pos[0] + 320 / scale, -n.pos[1] + 160 / scale];
           app.canvas.setDirty(true, true); app.canvas.draw(true, true);
@@ -75,18 +93,23 @@ class Page:
           return {x: r.left + (n.pos[0] + ds.offset[0]) * scale - 6,
                   y: r.top + (n.pos[1] - th + ds.offset[1]) * scale - 6,
                   width: n.size[0] * scale + 12, height: (n.size[1] + th) * scale + 12};
-        }""", [node_id, scale])
+        }""",
+            [node_id, scale],
+        )
 
     def click_widget(self, node_id, widget_name, where="right"):
         """Click a canvas (litegraph) widget of a node, as a user does: 'right' = increment arrow."""
-        pt = self.eval("""([id, name, where]) => {
+        pt = self.eval(
+            """([id, name, where]) => {
           const n = app.graph.getNodeById(id); const w = n.widgets.find(w => w.name === name);
           const ds = app.canvas.ds; const r = app.canvas.canvas.getBoundingClientRect();
           const lx = where === 'right' ? n.size[0] - 20 : n.size[0] / 2;
           const ly = w.y + (w.computedHeight || LiteGraph.NODE_WIDGET_HEIGHT) / 2;
           return {x: r.left + (n.pos[0] + lx + ds.offset[0]) * ds.scale,
                   y: r.top + (n.pos[1] + ly + ds.offset[1]) * ds.scale};
-        }""", [node_id, widget_name, where])
+        }""",
+            [node_id, widget_name, where],
+        )
         self.page.mouse.click(pt["x"], pt["y"])
         self.settle(250)
 
@@ -95,6 +118,7 @@ class Page:
 def comfy_page(url: str, width: int = 1400, height: int = 950) -> Iterator[Page]:
     """The frontend at `url` with our extension loaded, classic (litegraph) nodes, only `url` reachable."""
     import requests
+
     # First-run dialogs (templates browser) would cover the canvas.
     requests.post(url + "/api/settings", json={"Comfy.TutorialCompleted": True}, timeout=10).raise_for_status()
     with sync_playwright() as p:
@@ -102,16 +126,20 @@ def comfy_page(url: str, width: int = 1400, height: int = 950) -> Iterator[Page]
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith((url, "data:",
-                                                                                                   "blob:"))
-                          else route.abort())
+            context.route(
+                "**/*",
+                lambda route: route.continue_()
+                if route.request.url.startswith((url, "data:", "blob:"))
+                else route.abort(),
+            )
             context.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
             page = context.new_page()
             page.goto(url)
             page.wait_for_function(
                 "() => window.app?.graph && window.SamplerLabPlots && "
                 "window.LiteGraph?.registered_node_types?.SamplerLabKSampler",
-                timeout=60000)
+                timeout=60000,
+            )
             ui = Page(page, url)
             ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
             yield ui

@@ -14,18 +14,19 @@ The host tree is `.host/ComfyUI` unless SAMPLERLAB_COMFYUI_ROOT names another ch
 `hostserver.py`; tiny models reach a server through `tools/fixture_nodes` (``SamplerLabTestTinyCheckpoint``, a
 drop-in for CheckpointLoaderSimple whose CLIP and VAE are cheap deterministic fakes).
 """
+
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import sys
+
+import loader
 
 TOOLS_DIR = os.path.dirname(os.path.realpath(__file__))
 REPO_DIR = os.path.dirname(TOOLS_DIR)
 HOST_DIR = os.path.realpath(os.environ.get("SAMPLERLAB_COMFYUI_ROOT") or os.path.join(REPO_DIR, ".host", "ComfyUI"))
 FIXTURE_NODES_DIR = os.path.join(TOOLS_DIR, "fixture_nodes")
-PACK_MODULE_NAME = "comfyui_sampler_lab"
 
 MODEL_KINDS = ("sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "flow")
 
@@ -48,20 +49,21 @@ def import_host(cpu: bool = True):
         sys.path.insert(0, HOST_DIR)
     if _HOST_IMPORTED:
         import comfy.model_management
+
         return comfy.model_management
     if "comfy.model_management" not in sys.modules:
         # First import in this process: no argv parsing, CPU only.
         import comfy.options
+
         comfy.options.enable_args_parsing(False)
         from comfy.cli_args import args
+
         args.cpu = bool(cpu)
     # The host's nodes.py puts ComfyUI/comfy/ at sys.path[0] (so `import utils` would then find comfy/utils.py);
     # main.py imports the top-level `utils` package first; do the same.
     import utils.install_util
     import utils.extra_config  # noqa: F401
     import folder_paths  # noqa: F401
-    # A stray `nodes` (e.g. our own nodes/ package via the repo root on sys.path) must not shadow the host's.
-    _ensure_host_nodes_module()
     import comfy.model_management
     import comfy.utils
     import comfy.model_base
@@ -71,32 +73,17 @@ def import_host(cpu: bool = True):
     import comfy.samplers
     import comfy.k_diffusion.sampling
     import nodes  # noqa: F401  (host nodes.py)
+
     _HOST_IMPORTED = True
     return comfy.model_management
-
-
-def _ensure_host_nodes_module():
-    host_nodes = os.path.join(HOST_DIR, "nodes.py")
-    mod = sys.modules.get("nodes")
-    if mod is not None and os.path.realpath(getattr(mod, "__file__", "") or "") != os.path.realpath(host_nodes):
-        del sys.modules["nodes"]
-        mod = None
-    if mod is None:
-        spec = importlib.util.spec_from_file_location("nodes", host_nodes)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["nodes"] = mod
-        try:
-            spec.loader.exec_module(mod)
-        except BaseException:
-            sys.modules.pop("nodes", None)
-            raise
-    return mod
 
 
 def host_nodes():
     """The host's ``nodes`` module (nodes.py of ComfyUI)."""
     import_host()
-    return _ensure_host_nodes_module()
+    import nodes
+
+    return nodes
 
 
 _EXTRAS_LOADED = False
@@ -111,55 +98,43 @@ def load_builtin_extra_nodes():
     if _EXTRAS_LOADED:
         return []
     import asyncio
+
     failed = asyncio.run(n.init_builtin_extra_nodes())
     _EXTRAS_LOADED = True
     return failed
 
 
-def load_package(name: str, directory: str):
-    """Import `directory` (with its __init__.py) as the package `name`, as a host imports an extension folder;
-    already imported: that module. A failed import leaves nothing of it in sys.modules."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, os.path.join(directory, "__init__.py"),
-                                                  submodule_search_locations=[directory])
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    try:
-        spec.loader.exec_module(mod)
-    except BaseException:
-        for k in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
-            del sys.modules[k]
-        raise
-    return mod
-
-
-def import_pack(name: str = PACK_MODULE_NAME):
-    """Import the repo root as a package the way ComfyUI imports a custom node directory.
-
-    Returns the package module (with NODE_CLASS_MAPPINGS etc). The host's nodes.py stays sys.modules['nodes'].
-    """
+def import_pack():
+    """The repo root as the package ``comfyui_sampler_lab`` (`loader.pack`), the way ComfyUI imports a custom node
+    folder, with the host imported first; NODE_CLASS_MAPPINGS etc. as the host sees them."""
     import_host()
-    try:
-        return load_package(name, REPO_DIR)
-    finally:
-        _ensure_host_nodes_module()
+    return loader.pack()
 
 
 # --------------------------------------------------------------------------------------------------
 # tiny models
 # --------------------------------------------------------------------------------------------------
 
+
 def _unet_config(kind):
     base = dict(
-        use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, use_spatial_transformer=True,
-        legacy=False, model_channels=32, num_res_blocks=[1, 1], channel_mult=[1, 2],
-        transformer_depth=[0, 1], transformer_depth_middle=1, transformer_depth_output=[0, 0, 1, 1],
-        use_temporal_attention=False, use_temporal_resblock=False,
+        use_checkpoint=False,
+        image_size=32,
+        in_channels=4,
+        out_channels=4,
+        use_spatial_transformer=True,
+        legacy=False,
+        model_channels=32,
+        num_res_blocks=[1, 1],
+        channel_mult=[1, 2],
+        transformer_depth=[0, 1],
+        transformer_depth_middle=1,
+        transformer_depth_output=[0, 0, 1, 1],
+        use_temporal_attention=False,
+        use_temporal_resblock=False,
     )
     if kind.startswith("sdxl"):
-        base.update(num_classes="sequential", adm_in_channels=2816, use_linear_in_transformer=True,
-                    context_dim=2048)
+        base.update(num_classes="sequential", adm_in_channels=2816, use_linear_in_transformer=True, context_dim=2048)
     else:
         base.update(adm_in_channels=None, use_linear_in_transformer=False, context_dim=768)
     return base
@@ -172,6 +147,7 @@ def init_weights(module, seed: int = 0):
     global RNG state is left untouched.
     """
     import torch
+
     nn = torch.nn
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -199,6 +175,7 @@ def tiny_model_config(kind: str):
     import_host()
     import torch
     import comfy.supported_models as sm
+
     if kind not in MODEL_KINDS:
         raise ValueError(f"unknown tiny model kind {kind!r}; one of {MODEL_KINDS}")
     uc = _unet_config(kind)
@@ -215,6 +192,7 @@ def tiny_model_config(kind: str):
 
 def _model_type(kind):
     from comfy.model_base import ModelType
+
     if kind.endswith("_v"):
         return ModelType.V_PREDICTION
     if kind == "flow":
@@ -226,6 +204,7 @@ def tiny_base_model(kind: str = "sd15_eps", seed: int = 0):
     """The bare comfy.model_base.BaseModel / SDXL (not wrapped), weights initialised from ``seed``."""
     import_host()
     import comfy.model_base as mb
+
     cfg = tiny_model_config(kind)
     cls = mb.SDXL if kind.startswith("sdxl") else mb.BaseModel
     model = cls(cfg, model_type=_model_type(kind), device=None)
@@ -243,9 +222,11 @@ def tiny_model(kind: str = "sd15_eps", seed: int = 0):
     """
     mm = import_host()
     import comfy.model_patcher
+
     model = tiny_base_model(kind, seed)
-    return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
-                                            offload_device=mm.unet_offload_device())
+    return comfy.model_patcher.ModelPatcher(
+        model, load_device=mm.get_torch_device(), offload_device=mm.unet_offload_device()
+    )
 
 
 EXACT_SIGMA_KEY = "samplerlab_exact_sigma"
@@ -266,6 +247,7 @@ def exact_flow_model(denoiser, channels: int = 4, shift: float = 3.0):
     import comfy.model_base as mb
     import comfy.model_patcher
     import comfy.supported_models_base
+
     class IdentityLatent(comfy.latent_formats.LatentFormat):
         latent_channels = channels
 
@@ -289,8 +271,7 @@ def exact_flow_model(denoiser, channels: int = 4, shift: float = 3.0):
             return (denoiser(x, level).to(xc.dtype) - skip * x) / out
 
     class ExactModel(mb.BaseModel):
-        def _apply_model(self, x, t, c_concat=None, c_crossattn=None, control=None, transformer_options={},
-                         **kwargs):
+        def _apply_model(self, x, t, c_concat=None, c_crossattn=None, control=None, transformer_options={}, **kwargs):
             transformer_options = {**transformer_options, EXACT_SIGMA_KEY: (t.detach().float(), self.model_sampling)}
             return super()._apply_model(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
 
@@ -299,8 +280,9 @@ def exact_flow_model(denoiser, channels: int = 4, shift: float = 3.0):
 
     model = ExactModel(Config(dict(Config.unet_config)), model_type=mb.ModelType.FLOW, device=None)
     model.diffusion_model = Network()
-    return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
-                                            offload_device=mm.unet_offload_device())
+    return comfy.model_patcher.ModelPatcher(
+        model, load_device=mm.get_torch_device(), offload_device=mm.unet_offload_device()
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -311,29 +293,75 @@ FULLSIZE_KINDS = ("sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "wan21")
 
 # The architecture of the released checkpoints, as the host's model detection reads them from a state dict.
 _SD15_UNET = dict(
-    use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, use_spatial_transformer=True, legacy=False,
-    adm_in_channels=None, model_channels=320, num_res_blocks=[2, 2, 2, 2], channel_mult=[1, 2, 4, 4],
-    transformer_depth=[1, 1, 1, 1, 1, 1, 0, 0], transformer_depth_middle=1,
-    transformer_depth_output=[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], use_linear_in_transformer=False,
-    context_dim=768, num_heads=8, use_temporal_attention=False, use_temporal_resblock=False,
+    use_checkpoint=False,
+    image_size=32,
+    in_channels=4,
+    out_channels=4,
+    use_spatial_transformer=True,
+    legacy=False,
+    adm_in_channels=None,
+    model_channels=320,
+    num_res_blocks=[2, 2, 2, 2],
+    channel_mult=[1, 2, 4, 4],
+    transformer_depth=[1, 1, 1, 1, 1, 1, 0, 0],
+    transformer_depth_middle=1,
+    transformer_depth_output=[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+    use_linear_in_transformer=False,
+    context_dim=768,
+    num_heads=8,
+    use_temporal_attention=False,
+    use_temporal_resblock=False,
 )
 _SDXL_UNET = dict(
-    use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, use_spatial_transformer=True, legacy=False,
-    num_classes="sequential", adm_in_channels=2816, model_channels=320, num_res_blocks=[2, 2, 2],
-    channel_mult=[1, 2, 4], transformer_depth=[0, 0, 2, 2, 10, 10], transformer_depth_middle=10,
-    transformer_depth_output=[0, 0, 0, 2, 2, 2, 10, 10, 10], use_linear_in_transformer=True, context_dim=2048,
-    num_head_channels=64, use_temporal_attention=False, use_temporal_resblock=False,
+    use_checkpoint=False,
+    image_size=32,
+    in_channels=4,
+    out_channels=4,
+    use_spatial_transformer=True,
+    legacy=False,
+    num_classes="sequential",
+    adm_in_channels=2816,
+    model_channels=320,
+    num_res_blocks=[2, 2, 2],
+    channel_mult=[1, 2, 4],
+    transformer_depth=[0, 0, 2, 2, 10, 10],
+    transformer_depth_middle=10,
+    transformer_depth_output=[0, 0, 0, 2, 2, 2, 10, 10, 10],
+    use_linear_in_transformer=True,
+    context_dim=2048,
+    num_head_channels=64,
+    use_temporal_attention=False,
+    use_temporal_resblock=False,
 )
 # Wan 2.1 T2V 1.3B block shapes (dim 1536, 12 heads, FFN 8960, T5 context 4096); the layer count is a parameter.
 _WAN21_UNET = dict(
-    image_model="wan2.1", model_type="t2v", patch_size=(1, 2, 2), text_len=512, in_dim=16, dim=1536,
-    ffn_dim=8960, freq_dim=256, text_dim=4096, out_dim=16, num_heads=12, num_layers=30, window_size=(-1, -1),
-    qk_norm=True, cross_attn_norm=True, eps=1e-6,
+    image_model="wan2.1",
+    model_type="t2v",
+    patch_size=(1, 2, 2),
+    text_len=512,
+    in_dim=16,
+    dim=1536,
+    ffn_dim=8960,
+    freq_dim=256,
+    text_dim=4096,
+    out_dim=16,
+    num_heads=12,
+    num_layers=30,
+    window_size=(-1, -1),
+    qk_norm=True,
+    cross_attn_norm=True,
+    eps=1e-6,
 )
 
 
-def fullsize_model(kind: str = "sd15_eps", dtype=None, device=None, seed: int = 0, layers: int | None = None,
-                   overrides: dict | None = None):
+def fullsize_model(
+    kind: str = "sd15_eps",
+    dtype=None,
+    device=None,
+    seed: int = 0,
+    layers: int | None = None,
+    overrides: dict | None = None,
+):
     """A full-size model built from the host's own classes with random (initialised) weights, as a ModelPatcher.
 
     kinds: sd15_eps / sd15_v (SD1.5 UNet, 860 M parameters), sdxl_eps / sdxl_v (SDXL base UNet, 2.6 G),
@@ -347,6 +375,7 @@ def fullsize_model(kind: str = "sd15_eps", dtype=None, device=None, seed: int = 
     import comfy.model_base as mb
     import comfy.model_patcher
     import comfy.supported_models as sm
+
     if kind not in FULLSIZE_KINDS:
         raise ValueError(f"unknown full-size model kind {kind!r}; one of {FULLSIZE_KINDS}")
     dtype = torch.float32 if dtype is None else dtype
@@ -364,18 +393,21 @@ def fullsize_model(kind: str = "sd15_eps", dtype=None, device=None, seed: int = 
         model = cls(cfg, model_type=model_type, device=device)
     init_weights(model, seed)
     model.eval()
-    return comfy.model_patcher.ModelPatcher(model, load_device=mm.get_torch_device(),
-                                            offload_device=mm.unet_offload_device())
+    return comfy.model_patcher.ModelPatcher(
+        model, load_device=mm.get_torch_device(), offload_device=mm.unet_offload_device()
+    )
 
 
 def wan21_conditioning(seed: int = 0, batch: int = 1, tokens: int = 512):
     """CONDITIONING like the host's Wan text encoder (UMT5-XXL) gives: cond [B, tokens, 4096]."""
     import torch
+
     return [[torch.randn(batch, tokens, 4096, generator=_gen(seed)), {}]]
 
 
 def _gen(seed):
     import torch
+
     g = torch.Generator(device="cpu")
     g.manual_seed(int(seed) & 0xFFFFFFFFFFFFFFFF)
     return g
@@ -384,6 +416,7 @@ def _gen(seed):
 def sd15_conditioning(seed: int = 0, batch: int = 1, tokens: int = 77):
     """CONDITIONING like the host's CLIPTextEncode gives with an SD1.x CLIP: [[cond[B,77,768], {pooled_output}]]."""
     import torch
+
     g = _gen(seed)
     cond = torch.randn(batch, tokens, 768, generator=g)
     pooled = torch.randn(batch, 768, generator=g)
@@ -393,11 +426,24 @@ def sd15_conditioning(seed: int = 0, batch: int = 1, tokens: int = 77):
 def sdxl_conditioning(seed: int = 0, batch: int = 1, width: int = 1024, height: int = 1024, tokens: int = 77):
     """CONDITIONING like the host's CLIPTextEncodeSDXL gives: cond [B,77,2048], pooled_output [B,1280], sizes."""
     import torch
+
     g = _gen(seed)
     cond = torch.randn(batch, tokens, 2048, generator=g)
     pooled = torch.randn(batch, 1280, generator=g)
-    return [[cond, {"pooled_output": pooled, "width": width, "height": height, "crop_w": 0, "crop_h": 0,
-                    "target_width": width, "target_height": height}]]
+    return [
+        [
+            cond,
+            {
+                "pooled_output": pooled,
+                "width": width,
+                "height": height,
+                "crop_w": 0,
+                "crop_h": 0,
+                "target_width": width,
+                "target_height": height,
+            },
+        ]
+    ]
 
 
 def conditioning_for(kind: str, seed: int = 0, batch: int = 1):
@@ -408,6 +454,7 @@ def conditioning_for(kind: str, seed: int = 0, batch: int = 1):
 def latent(batch: int = 1, h: int = 16, w: int = 16, seed=None, channels: int = 4):
     """A LATENT dict {"samples": [B,C,h,w]}; zeros (like EmptyLatentImage) unless ``seed`` is given (randn)."""
     import torch
+
     if seed is None:
         s = torch.zeros(batch, channels, h, w)
     else:
@@ -415,18 +462,30 @@ def latent(batch: int = 1, h: int = 16, w: int = 16, seed=None, channels: int = 
     return {"samples": s}
 
 
-def ksample(model, positive, negative, latent_dict, seed=0, steps=4, cfg=5.0, sampler_name="euler",
-            scheduler="karras", denoise=1.0):
+def ksample(
+    model,
+    positive,
+    negative,
+    latent_dict,
+    seed=0,
+    steps=4,
+    cfg=5.0,
+    sampler_name="euler",
+    scheduler="karras",
+    denoise=1.0,
+):
     """Run the host's own KSampler path (nodes.common_ksampler); returns the output samples tensor."""
     n = host_nodes()
-    (out,) = n.common_ksampler(model, seed, steps, cfg, sampler_name, scheduler, positive, negative,
-                               latent_dict, denoise=denoise)
+    (out,) = n.common_ksampler(
+        model, seed, steps, cfg, sampler_name, scheduler, positive, negative, latent_dict, denoise=denoise
+    )
     return out["samples"]
 
 
 # --------------------------------------------------------------------------------------------------
 # fake CLIP / VAE for the tiny checkpoint (deterministic, cheap, duck-typed to what host nodes call)
 # --------------------------------------------------------------------------------------------------
+
 
 def _text_seed(text):
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
@@ -502,12 +561,14 @@ class FakeVAE:
     [B,C,T,H,W] frame by frame -> [B,T,H,W,3] (one image per latent frame).
     encode: 8x8 average pool, fixed 3->C projection of (x-0.5).
     """
+
     downscale_ratio = 8
     upscale_ratio = 8
     output_channels = 3
 
     def __init__(self, latent_channels: int = 4):
         import torch
+
         g = _gen(1234)
         self.latent_channels = latent_channels
         self.w_dec = torch.randn(3, latent_channels, generator=g) * 0.5
@@ -524,6 +585,7 @@ class FakeVAE:
 
     def decode(self, samples, vae_options={}):
         import torch
+
         if samples.ndim == 5:
             frames = self.decode(samples.movedim(2, 1).flatten(0, 1))
             return frames.reshape(samples.shape[0], samples.shape[2], *frames.shape[1:])
@@ -536,6 +598,7 @@ class FakeVAE:
 
     def encode(self, pixels):
         import torch
+
         x = pixels[..., :3].float().cpu().movedim(-1, 1) - 0.5
         x = torch.nn.functional.avg_pool2d(x, 8)
         return torch.einsum("oc,bchw->bohw", self.w_enc, x)
@@ -555,6 +618,7 @@ def tiny_checkpoint(kind: str = "sd15_eps", seed: int = 0):
 def tensor_stats(t):
     """JSON-able summary of a tensor: shape, finite, mean, std, min, max, sha256 of the float32 bytes."""
     import torch
+
     t = t.detach().float().cpu().contiguous()
     finite = bool(torch.isfinite(t).all())
     return {

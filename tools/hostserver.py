@@ -5,6 +5,7 @@ Used by tests, the demo, the workflow builder and `tools/serve.py` alike:
     with HostServer() as srv:             # a temp base directory; custom_nodes/comfyui_sampler_lab -> this checkout
         entry = srv.run_prompt(api_prompt)  # history entry; raises HostPromptError on an execution error
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,22 @@ def command(port: int, base_dir: str) -> list[str]:
     """The host's launch command line (run in HOST_DIR): CPU, loopback only, in-memory database. With
     SAMPLERLAB_FRONTEND_ROOT set, the host serves that frontend build (a comfyui-frontend-package's static/ folder)
     instead of the one its requirements installed."""
-    cmd = [sys.executable, "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(port), "--disable-auto-launch",
-           "--database-url", "sqlite:///:memory:", "--base-directory", base_dir, "--preview-method", "auto"]
+    cmd = [
+        sys.executable,
+        "main.py",
+        "--cpu",
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--disable-auto-launch",
+        "--database-url",
+        "sqlite:///:memory:",
+        "--base-directory",
+        base_dir,
+        "--preview-method",
+        "auto",
+    ]
     frontend = os.environ.get("SAMPLERLAB_FRONTEND_ROOT")
     if frontend:
         cmd += ["--front-end-root", os.path.realpath(frontend)]
@@ -102,9 +117,15 @@ class HostServer:
         env.pop("PYTHONPATH", None)
         env.setdefault("OMP_NUM_THREADS", "4")
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(command(self.port, self.base_dir), cwd=HOST_DIR, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            command(self.port, self.base_dir),
+            cwd=HOST_DIR,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         try:
             self._wait_ready()
         except BaseException:
@@ -115,12 +136,14 @@ class HostServer:
 
     def _wait_ready(self):
         import requests
+
         deadline = time.monotonic() + self.boot_timeout
         while True:
             rc = self.proc.poll()
             if rc is not None:
-                raise HostServerError(f"ComfyUI exited with code {rc} during boot.\n--- log tail ---\n"
-                                      + self.log_tail())
+                raise HostServerError(
+                    f"ComfyUI exited with code {rc} during boot.\n--- log tail ---\n" + self.log_tail()
+                )
             try:
                 r = requests.get(self.url + "/object_info/KSampler", timeout=5)
                 if r.status_code == 200:
@@ -128,8 +151,9 @@ class HostServer:
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise HostServerError(f"ComfyUI not ready after {self.boot_timeout:.0f}s.\n--- log tail ---\n"
-                                      + self.log_tail())
+                raise HostServerError(
+                    f"ComfyUI not ready after {self.boot_timeout:.0f}s.\n--- log tail ---\n" + self.log_tail()
+                )
             time.sleep(0.25)
 
     def stop(self):
@@ -189,6 +213,7 @@ class HostServer:
     def get(self, path, **kw):
         """GET url+path; returns parsed JSON when the response is JSON, else the requests.Response."""
         import requests
+
         r = requests.get(self.url + path, timeout=kw.pop("timeout", 30), **kw)
         r.raise_for_status()
         if r.headers.get("Content-Type", "").startswith("application/json"):
@@ -197,6 +222,7 @@ class HostServer:
 
     def post(self, path, payload, **kw):
         import requests
+
         return requests.post(self.url + path, json=payload, timeout=kw.pop("timeout", 30), **kw)
 
     def object_info(self, node_class=None):
@@ -213,8 +239,7 @@ class HostServer:
         except ValueError:
             body = {"text": r.text}
         if r.status_code != 200 or "prompt_id" not in body:
-            raise HostPromptError(f"/prompt rejected ({r.status_code}): {json.dumps(body, indent=1)[:4000]}",
-                                  body)
+            raise HostPromptError(f"/prompt rejected ({r.status_code}): {json.dumps(body, indent=1)[:4000]}", body)
         return body["prompt_id"]
 
     def wait(self, prompt_id, timeout=60.0, poll=0.1):
@@ -230,17 +255,20 @@ class HostServer:
                     details = msgs[-1][1] if msgs else status
                     msg = "prompt failed"
                     if isinstance(details, dict):
-                        msg = (f"prompt failed in node {details.get('node_id')} ({details.get('node_type')}): "
-                               f"{details.get('exception_type')}: {details.get('exception_message')}\n"
-                               + "".join(details.get("traceback") or []))
+                        msg = (
+                            f"prompt failed in node {details.get('node_id')} ({details.get('node_type')}): "
+                            f"{details.get('exception_type')}: {details.get('exception_message')}\n"
+                            + "".join(details.get("traceback") or [])
+                        )
                     raise HostPromptError(msg, details)
                 if status.get("completed", False) or status.get("status_str") == "success":
                     return entry
             if not self.alive():
                 raise HostServerError("ComfyUI died while waiting.\n--- log tail ---\n" + self.log_tail())
             if time.monotonic() > deadline:
-                raise HostServerError(f"prompt {prompt_id} not done after {timeout}s.\n--- log tail ---\n"
-                                      + self.log_tail())
+                raise HostServerError(
+                    f"prompt {prompt_id} not done after {timeout}s.\n--- log tail ---\n" + self.log_tail()
+                )
             time.sleep(poll)
 
     def run_prompt(self, api_prompt, timeout=60.0):
@@ -249,18 +277,34 @@ class HostServer:
 
     def output_files(self, entry: dict, kind: str = "images") -> list[str]:
         """Paths of the files a history entry's outputs list under `kind` ('images' or 'latents')."""
-        return [os.path.join(self.output_dir, f.get("subfolder", ""), f["filename"])
-                for out in entry.get("outputs", {}).values() for f in out.get(kind, []) or []
-                if f.get("type", "output") == "output"]
+        return [
+            os.path.join(self.output_dir, f.get("subfolder", ""), f["filename"])
+            for out in entry.get("outputs", {}).values()
+            for f in out.get(kind, []) or []
+            if f.get("type", "output") == "output"
+        ]
 
 
 # --------------------------------------------------------------------------------------------------
 # API prompt helpers
 # --------------------------------------------------------------------------------------------------
 
-def tiny_txt2img_prompt(kind="sd15_eps", seed=0, steps=4, cfg=5.0, sampler_name="euler", scheduler="karras",
-                        width=128, height=128, batch=1, positive="a photo", negative="", model_seed=0,
-                        decode=False):
+
+def tiny_txt2img_prompt(
+    kind="sd15_eps",
+    seed=0,
+    steps=4,
+    cfg=5.0,
+    sampler_name="euler",
+    scheduler="karras",
+    width=128,
+    height=128,
+    batch=1,
+    positive="a photo",
+    negative="",
+    model_seed=0,
+    decode=False,
+):
     """API prompt: TinyCheckpoint -> CLIPTextEncode x2 -> EmptyLatentImage -> KSampler -> LatentStats
     (and VAEDecode -> ImageStats when decode). Node ids: "ckpt", "pos", "neg", "empty", "ksampler",
     "stats" (, "decode", "img_stats"). Width/height are pixels (latent is /8)."""
@@ -268,12 +312,22 @@ def tiny_txt2img_prompt(kind="sd15_eps", seed=0, steps=4, cfg=5.0, sampler_name=
         "ckpt": {"class_type": "SamplerLabTestTinyCheckpoint", "inputs": {"kind": kind, "seed": model_seed}},
         "pos": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["ckpt", 1], "text": positive}},
         "neg": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["ckpt", 1], "text": negative}},
-        "empty": {"class_type": "EmptyLatentImage", "inputs": {"width": width, "height": height,
-                                                               "batch_size": batch}},
-        "ksampler": {"class_type": "KSampler", "inputs": {
-            "model": ["ckpt", 0], "seed": seed, "steps": steps, "cfg": cfg, "sampler_name": sampler_name,
-            "scheduler": scheduler, "positive": ["pos", 0], "negative": ["neg", 0],
-            "latent_image": ["empty", 0], "denoise": 1.0}},
+        "empty": {"class_type": "EmptyLatentImage", "inputs": {"width": width, "height": height, "batch_size": batch}},
+        "ksampler": {
+            "class_type": "KSampler",
+            "inputs": {
+                "model": ["ckpt", 0],
+                "seed": seed,
+                "steps": steps,
+                "cfg": cfg,
+                "sampler_name": sampler_name,
+                "scheduler": scheduler,
+                "positive": ["pos", 0],
+                "negative": ["neg", 0],
+                "latent_image": ["empty", 0],
+                "denoise": 1.0,
+            },
+        },
         "stats": {"class_type": "SamplerLabTestLatentStats", "inputs": {"samples": ["ksampler", 0]}},
     }
     if decode:

@@ -3,13 +3,12 @@
 
 Run: .venv/bin/python tools/make_bad_input_table.py
 """
+
 from __future__ import annotations
 
 import json
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from bad_input import render_table, run_cases, with_table
 from hostserver import HostServer
 from hostlib import REPO_DIR

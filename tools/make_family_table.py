@@ -3,21 +3,19 @@
 
 Run: .venv/bin/python tools/make_family_table.py   (SAMPLERLAB_COMFYUI_ROOT picks another host, as for the tests)
 """
+
 from __future__ import annotations
 
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from hostlib import REPO_DIR
 
 README = os.path.join(REPO_DIR, "README.md")
 
 
 def main() -> None:
-    sys.path.append(REPO_DIR)
-    import samplers  # noqa: F401  (our core, before the host's comfy/samplers.py can shadow it)
     import families
+
     built, missing = families.host_families()
     outcomes = families.run_cells(built)
     forms = {name: families.prediction(families.cached_model(families.FAMILIES[name])) for name in built}

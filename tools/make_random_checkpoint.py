@@ -10,6 +10,7 @@ each block's last conv / proj_out and the UNet's output conv: such a model predi
 change an image), and writes the state dict as fp16 safetensors. Also writes the same weights as a v-prediction
 model: a symlink beside it and a `.yaml` with `parameterization: "v"` (A1111 reads a config next to a checkpoint).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,10 @@ def build_model(tree: str):
 
     def from_config(name: str, **_kwargs):
         return transformers.CLIPTextModel(transformers.CLIPTextConfig.from_pretrained(name))
+
     transformers.CLIPTextModel.from_pretrained = from_config
     import ldm.modules.encoders.modules as encoders
+
     encoders.CLIPTextModel.from_pretrained = from_config
 
     torch.manual_seed(0)

@@ -4,13 +4,12 @@
 
 Base directory: .host/serve (models, outputs, and custom_nodes/comfyui_sampler_lab linked to this checkout).
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from hostserver import HOST_DIR, PACK_NODE_DIR_NAME, REPO_DIR, command
 
 

@@ -25,6 +25,7 @@ page, clicks the txt2img accordion open and screenshots that accordion.
 prints the gradio version and each component's gradio config (A1111's patches applied as above; txt2img and img2img,
 in script-argument order) as JSON; tests/webui/test_webui_gradio.py checks it against sampler_lab_webui/params.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,20 @@ import time
 import types
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GRADIO_PYTHON = os.environ.get("SAMPLERLAB_GRADIO_PYTHON") or \
-    os.path.join(REPO, ".host", "venv-gradio", "bin", "python")
+GRADIO_PYTHON = os.environ.get("SAMPLERLAB_GRADIO_PYTHON") or os.path.join(
+    REPO, ".host", "venv-gradio", "bin", "python"
+)
 A1111_ROOT = os.environ.get("SAMPLERLAB_A1111_ROOT") or os.path.join(REPO, ".host", "stable-diffusion-webui")
 CHROMIUM = os.environ.get("SAMPLERLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 #: A1111 1.10.1's default theme arguments (modules/shared_gradio_themes.py, theme "Default").
-THEME_ARGS = dict(font=["Source Sans Pro", "ui-sans-serif", "system-ui", "sans-serif"],
-                  font_mono=["IBM Plex Mono", "ui-monospace", "Consolas", "monospace"])
+THEME_ARGS = dict(
+    font=["Source Sans Pro", "ui-sans-serif", "system-ui", "sans-serif"],
+    font_mono=["IBM Plex Mono", "ui-monospace", "Consolas", "monospace"],
+)
 
 
 # --- in the gradio venv -------------------------------------------------------------------------------------------
+
 
 def _a1111_look() -> str | None:
     """Apply A1111's gradio patches (CSS classes) and return its style.css; None without an A1111 tree."""
@@ -58,19 +63,28 @@ def _a1111_look() -> str | None:
 
     sys.path.insert(0, os.path.realpath(A1111_ROOT))
     import modules
-    callbacks = _module("modules.script_callbacks", before_component_callback=lambda *a, **k: None,
-                        after_component_callback=lambda *a, **k: None)
+
+    callbacks = _module(
+        "modules.script_callbacks",
+        before_component_callback=lambda *a, **k: None,
+        after_component_callback=lambda *a, **k: None,
+    )
     _module("modules.scripts", scripts_current=None, script_callbacks=callbacks)
     _module("modules.ui_tempdir", install_ui_tempdir_override=lambda: None)  # temp files of image outputs
     import modules.gradio_extensons  # noqa: F401  (the host's own patches of gradio)
+
     with open(os.path.join(A1111_ROOT, "style.css"), encoding="utf-8") as f:
         return f.read()
 
 
 def _adapter_script() -> types.ModuleType:
-    """`sampler_lab_webui.script`, loaded as scripts/sampler_lab.py loads the package (without its host-bound class)."""
-    sys.path.insert(0, REPO)
+    """`sampler_lab_webui.script` (the package by its unique name, as scripts/sampler_lab.py imports it; without its
+    host-bound class)."""
+    import loader
+
+    loader.webui()
     from sampler_lab_webui import script
+
     return script
 
 
@@ -78,8 +92,9 @@ def build(gr, css: str | None):
     """(Blocks, {"txt2img": components, "img2img": components}) built by the adapter's own UI code."""
     script = _adapter_script()
     built = {}
-    with gr.Blocks(theme=gr.themes.Default(**THEME_ARGS), css=css, analytics_enabled=False,
-                   title="Sampler Lab accordion") as demo:
+    with gr.Blocks(
+        theme=gr.themes.Default(**THEME_ARGS), css=css, analytics_enabled=False, title="Sampler Lab accordion"
+    ) as demo:
         for tab, is_img2img in (("txt2img", False), ("img2img", True)):
             with gr.Row(elem_id=f"{tab}_settings_row"):
                 with gr.Column(elem_id=f"{tab}_settings"):
@@ -90,26 +105,41 @@ def build(gr, css: str | None):
 def dump() -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
+
     css = _a1111_look()
     _, built = build(gr, css)
-    out = {"gradio": gr.__version__, "a1111_look": css is not None, "components": {
-        tab: [dict(c.get_config(), type=c.get_block_name(), **({"precision": c.precision} if hasattr(c, "precision")
-                                                                else {}))
-              for c in components] for tab, components in built.items()}}
+    out = {
+        "gradio": gr.__version__,
+        "a1111_look": css is not None,
+        "components": {
+            tab: [
+                dict(
+                    c.get_config(),
+                    type=c.get_block_name(),
+                    **({"precision": c.precision} if hasattr(c, "precision") else {}),
+                )
+                for c in components
+            ]
+            for tab, components in built.items()
+        },
+    }
     print(json.dumps(out, default=repr))
 
 
 def serve(port: int) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
+
     css = _a1111_look()
     demo, _ = build(gr, css)
     print(f"gradio {gr.__version__}, A1111 look: {css is not None}", flush=True)
-    demo.launch(server_name="127.0.0.1", server_port=port, share=False, inbrowser=False, quiet=True,
-                prevent_thread_lock=False)
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, share=False, inbrowser=False, quiet=True, prevent_thread_lock=False
+    )
 
 
 # --- in the dev venv ----------------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -119,6 +149,7 @@ def _free_port() -> int:
 
 def _wait(url: str, server: subprocess.Popen, timeout: float = 180) -> None:
     import urllib.request
+
     end = time.time() + timeout
     while time.time() < end:
         if server.poll() is not None:
@@ -145,10 +176,18 @@ def screenshot(out: str, width: int) -> None:
         url = f"http://127.0.0.1:{port}/"
         _wait(url, server)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                               "--disable-background-networking", "--disable-component-update",
-                                               "--disable-sync"])
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             page = browser.new_page(viewport={"width": width, "height": 1200}, device_scale_factor=1)
             page.goto(url, wait_until="domcontentloaded")
             accordion = page.locator("#sampler_lab_txt2img")

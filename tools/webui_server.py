@@ -8,6 +8,7 @@ Started with the shared hosts README's offline flags, on a free loopback port (n
 `stop` ends the server's process group (SIGINT, then SIGKILL) and waits for it.
 `python tools/webui_server.py HOST` boots one, prints its address and the boot time, and serves until Ctrl-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,14 @@ from typing import Any, NoReturn
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOOT = os.path.join(REPO, ".host", "boot")
 HOSTS = ("a1111", "forge", "forge-classic")
-COMMON_FLAGS = ["--skip-prepare-environment", "--skip-install", "--skip-torch-cuda-test", "--api",
-                "--no-download-sd-model", "--skip-version-check"]
+COMMON_FLAGS = [
+    "--skip-prepare-environment",
+    "--skip-install",
+    "--skip-torch-cuda-test",
+    "--api",
+    "--no-download-sd-model",
+    "--skip-version-check",
+]
 HOST_FLAGS = {
     "a1111": ["--use-cpu", "all", "--no-half", "--precision", "full", "--no-half-vae"],
     "forge": ["--always-cpu"],
@@ -72,8 +79,14 @@ class WebUIServer:
         return [self.python, "launch.py", *COMMON_FLAGS, "--port", str(self.port), *HOST_FLAGS[self.host]]
 
     def environment(self) -> dict[str, str]:
-        env = dict(os.environ, HF_HOME=os.path.join(BOOT, "hf-home"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-                   GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            HF_HOME=os.path.join(BOOT, "hf-home"),
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+            GRADIO_ANALYTICS_ENABLED="False",
+            PYTHONUNBUFFERED="1",
+        )
         env.pop("VIRTUAL_ENV", None)
         return env
 
@@ -83,8 +96,15 @@ class WebUIServer:
         self.port = free_port()
         started = time.monotonic()
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(self.command(), cwd=self.tree, env=self.environment(), stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.command(),
+                cwd=self.tree,
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = started + self.boot_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -127,8 +147,9 @@ class WebUIServer:
 
     def request(self, method: str, path: str, body: Any = None, timeout: float | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=timeout or self.request_timeout) as resp:
                 return json.loads(resp.read() or b"null")

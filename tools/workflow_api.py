@@ -13,6 +13,7 @@ Rules (those of the ComfyUI frontend's graphToPrompt):
 - virtual nodes (Note, MarkdownNote, Reroute, PrimitiveNode) and muted nodes (mode 2) are dropped; a bypassed node
   (mode 4) passes the first input of the same type through to each output.
 """
+
 from __future__ import annotations
 
 import copy
@@ -102,8 +103,9 @@ def ui_to_api(ui_workflow: dict, object_info: dict) -> dict:
             continue
         info = object_info.get(t)
         if info is None:
-            raise WorkflowError(f"node {node['id']} has type {t!r}, which the server does not know (missing custom "
-                                f"node?)")
+            raise WorkflowError(
+                f"node {node['id']} has type {t!r}, which the server does not know (missing custom node?)"
+            )
         inputs = {}
         values = node.get("widgets_values")
         if isinstance(values, dict):
@@ -118,8 +120,12 @@ def ui_to_api(ui_workflow: dict, object_info: dict) -> dict:
                     break
                 inputs[name] = values[i]
                 i += 1
-                if _has_control(name, spec) and i < len(values) and isinstance(values[i],
-                                                                               str) and values[i] in CONTROL_VALUES:
+                if (
+                    _has_control(name, spec)
+                    and i < len(values)
+                    and isinstance(values[i], str)
+                    and values[i] in CONTROL_VALUES
+                ):
                     i += 1  # the editor's control_after_generate value, not an input
         for inp in node.get("inputs") or []:
             src = resolve(inp.get("link"))
@@ -161,12 +167,24 @@ class Graph:
                 spec = info["input"][section][name]
                 if not _is_widget(spec):
                     inputs.append({"name": name, "type": spec[0], "link": None})
-        outputs = [{"name": n, "type": t, "links": [], "slot_index": i}
-                   for i, (t, n) in enumerate(zip(info["output"], info["output_name"]))]
+        outputs = [
+            {"name": n, "type": t, "links": [], "slot_index": i}
+            for i, (t, n) in enumerate(zip(info["output"], info["output_name"]))
+        ]
         size = [310, 60 + 26 * (len(values) + len(inputs))]
-        node = {"id": nid, "type": type_, "pos": [40 + col * 340, 40 + row * 170], "size": size,
-                "flags": {}, "order": nid - 1, "mode": 0, "inputs": inputs, "outputs": outputs,
-                "properties": {"Node name for S&R": type_}, "widgets_values": values}
+        node = {
+            "id": nid,
+            "type": type_,
+            "pos": [40 + col * 340, 40 + row * 170],
+            "size": size,
+            "flags": {},
+            "order": nid - 1,
+            "mode": 0,
+            "inputs": inputs,
+            "outputs": outputs,
+            "properties": {"Node name for S&R": type_},
+            "widgets_values": values,
+        }
         if title:
             node["title"] = title
         self.nodes.append(node)
@@ -185,16 +203,36 @@ class Graph:
 
     def note(self, text: str, col: int, row: float):
         nid = len(self.nodes) + 1
-        self.nodes.append({"id": nid, "type": "Note", "pos": [40 + col * 340, 40 + row * 170], "size": [420, 220],
-                           "flags": {},
-                           "order": nid - 1, "mode": 0, "inputs": [], "outputs": [], "properties": {},
-                           "widgets_values": [text], "color": "#432", "bgcolor": "#653"})
+        self.nodes.append(
+            {
+                "id": nid,
+                "type": "Note",
+                "pos": [40 + col * 340, 40 + row * 170],
+                "size": [420, 220],
+                "flags": {},
+                "order": nid - 1,
+                "mode": 0,
+                "inputs": [],
+                "outputs": [],
+                "properties": {},
+                "widgets_values": [text],
+                "color": "#432",
+                "bgcolor": "#653",
+            }
+        )
         return nid
 
     def save(self, folder: str, name: str):
-        wf = {"last_node_id": len(self.nodes), "last_link_id": len(self.links), "nodes": self.nodes,
-              "links": self.links,
-              "groups": [], "config": {}, "extra": {"ds": {"scale": 0.8, "offset": [0, 0]}}, "version": 0.4}
+        wf = {
+            "last_node_id": len(self.nodes),
+            "last_link_id": len(self.links),
+            "nodes": self.nodes,
+            "links": self.links,
+            "groups": [],
+            "config": {},
+            "extra": {"ds": {"scale": 0.8, "offset": [0, 0]}},
+            "version": 0.4,
+        }
         with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
             json.dump(wf, f, indent=1, ensure_ascii=False)
             f.write("\n")

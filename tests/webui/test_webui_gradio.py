@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from test_params_match_nodes import _adapter_params
+import loader
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(REPO, "tools", "webui_screenshot.py")
@@ -21,6 +21,13 @@ GRADIO_PYTHON = os.environ.get("SAMPLERLAB_GRADIO_PYTHON") or \
     os.path.join(REPO, ".host", "venv-gradio", "bin", "python")
 GRADIO_VERSION = "3.41.2"  # A1111 1.10.1's requirements_versions.txt
 A1111_TARBALL = os.path.join(REPO, "..", "shared", "hosts", "a1111-1.10.1.tar.gz")
+
+
+def _params():
+    loader.webui()
+    from sampler_lab_webui import params
+
+    return params
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +51,7 @@ def test_gradio_is_the_version_a1111_pins(built):
 
 @pytest.mark.parametrize("tab", ["txt2img", "img2img"])
 def test_every_component_matches_the_parameter_table(built, tab):
-    params = _adapter_params()
+    params = _params()
     components = built["components"][tab]
     assert [c.get("elem_id") for c in components] == [f"sampler_lab_{p.name}_{tab}" for p in params.PARAMS]
     for config, p in zip(components, params.PARAMS):
@@ -66,7 +73,7 @@ def test_every_component_matches_the_parameter_table(built, tab):
 
 @pytest.mark.parametrize("tab", ["txt2img", "img2img"])
 def test_number_boxes_step_like_the_parameter_table(built, tab):
-    params = _adapter_params()
+    params = _params()
     steps = {c["elem_id"]: c["step"] for c in built["components"][tab] if c["type"] == "number"}
     assert steps == {f"sampler_lab_{p.name}_{tab}": p.step for p in params.PARAMS
                      if p.kind is not bool and p.maximum - p.minimum > 100}

@@ -6,6 +6,7 @@ tiny models of the families with the text encoder and VAE layouts they have (for
 VAELoader), random conditioning, and output nodes that report tensor statistics into /history
 (outputs[node_id]["stats"]).
 """
+
 import hashlib
 import importlib.util
 import os
@@ -14,37 +15,38 @@ import sys
 _TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
-def _load_tool(name: str):
-    """tools/<name>.py: the module of that name where it is that file (tests in-process), else a private copy
-    (the server, where tools/ is not on sys.path)."""
-    path = os.path.join(_TOOLS_DIR, f"{name}.py")
-    mod = sys.modules.get(name)
-    if mod is not None and os.path.realpath(getattr(mod, "__file__", "")) == path:
-        return mod
-    private = f"samplerlab_test_{name}"
-    if private not in sys.modules:
-        spec = importlib.util.spec_from_file_location(private, path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[private] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[private]
-
-
-def _load_families():
-    """tools/families.py, whose `import hostlib` finds the hostlib loaded here while it loads."""
-    previous = sys.modules.get("hostlib")
-    sys.modules["hostlib"] = hostlib
+def _load_tools(*names: str) -> list:
+    """tools/<name>.py for each name, in order: the module of that name where it is that file (tests in-process),
+    else a private copy (the server, where tools/ is not on sys.path), bound to its plain name only while the next
+    ones load (hostlib imports loader, families imports hostlib)."""
+    modules, bound = [], {}
     try:
-        return _load_tool("families")
+        for name in names:
+            path = os.path.join(_TOOLS_DIR, f"{name}.py")
+            mod = sys.modules.get(name)
+            if mod is None or os.path.realpath(getattr(mod, "__file__", "") or "") != path:
+                private = f"samplerlab_test_{name}"
+                if private not in sys.modules:
+                    spec = importlib.util.spec_from_file_location(private, path)
+                    module = importlib.util.module_from_spec(spec)
+                    sys.modules[private] = module
+                    bound[name] = sys.modules.get(name)
+                    sys.modules[name] = module
+                    spec.loader.exec_module(module)
+                mod = sys.modules[private]
+                bound.setdefault(name, sys.modules.get(name))
+                sys.modules[name] = mod
+            modules.append(mod)
     finally:
-        if previous is None:
-            del sys.modules["hostlib"]
-        else:
-            sys.modules["hostlib"] = previous
+        for name, previous in bound.items():
+            if previous is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+    return modules
 
 
-hostlib = _load_tool("hostlib")
-families = _load_families()
+_, hostlib, families = _load_tools("loader", "hostlib", "families")
 
 CATEGORY = "sampler_lab/testing"
 
@@ -54,10 +56,12 @@ class SamplerLabTestTinyCheckpoint:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {
-            "kind": (list(hostlib.MODEL_KINDS), {"default": "sd15_eps"}),
-            "seed": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFF}),
-        }}
+        return {
+            "required": {
+                "kind": (list(hostlib.MODEL_KINDS), {"default": "sd15_eps"}),
+                "seed": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFF}),
+            }
+        }
 
     RETURN_TYPES = ("MODEL", "CLIP", "VAE")
     FUNCTION = "load"
@@ -72,11 +76,13 @@ class SamplerLabTestConditioning:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {
-            "kind": (list(hostlib.MODEL_KINDS), {"default": "sd15_eps"}),
-            "seed": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFF}),
-            "batch": ("INT", {"default": 1, "min": 1, "max": 64}),
-        }}
+        return {
+            "required": {
+                "kind": (list(hostlib.MODEL_KINDS), {"default": "sd15_eps"}),
+                "seed": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFF}),
+                "batch": ("INT", {"default": 1, "min": 1, "max": 64}),
+            }
+        }
 
     RETURN_TYPES = ("CONDITIONING",)
     FUNCTION = "make"
@@ -105,6 +111,7 @@ class FamilyCLIP(hostlib.FakeCLIP):
 
     def encode_from_tokens(self, tokens, return_pooled=False, return_dict=False):
         import torch
+
         seed = int.from_bytes(hashlib.sha256(self._text_of(tokens).encode("utf-8")).digest()[:8], "little")
         cond, extras = self.family.conditioning(seed)[0]
         encoded = {key: value for key, value in extras.items() if isinstance(value, torch.Tensor)}
@@ -176,8 +183,11 @@ class SamplerLabTestFamilyCheckpoint:
     CATEGORY = CATEGORY
 
     def load(self, family, seed):
-        return (SamplerLabTestFamilyModel().load(family, seed) + SamplerLabTestFamilyCLIP().load(family)
-                + SamplerLabTestFamilyVAE().load(family))
+        return (
+            SamplerLabTestFamilyModel().load(family, seed)
+            + SamplerLabTestFamilyCLIP().load(family)
+            + SamplerLabTestFamilyVAE().load(family)
+        )
 
 
 def _stats_ui(t, include_values):
@@ -193,8 +203,7 @@ class SamplerLabTestLatentStats:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"samples": ("LATENT",)},
-                "optional": {"include_values": ("BOOLEAN", {"default": False})}}
+        return {"required": {"samples": ("LATENT",)}, "optional": {"include_values": ("BOOLEAN", {"default": False})}}
 
     RETURN_TYPES = ()
     FUNCTION = "report"
@@ -210,8 +219,7 @@ class SamplerLabTestImageStats:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"images": ("IMAGE",)},
-                "optional": {"include_values": ("BOOLEAN", {"default": False})}}
+        return {"required": {"images": ("IMAGE",)}, "optional": {"include_values": ("BOOLEAN", {"default": False})}}
 
     RETURN_TYPES = ()
     FUNCTION = "report"
@@ -227,8 +235,7 @@ class SamplerLabTestSigmasStats:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"sigmas": ("SIGMAS",)},
-                "optional": {"include_values": ("BOOLEAN", {"default": False})}}
+        return {"required": {"sigmas": ("SIGMAS",)}, "optional": {"include_values": ("BOOLEAN", {"default": False})}}
 
     RETURN_TYPES = ()
     FUNCTION = "report"
@@ -261,12 +268,14 @@ class SamplerLabTestLatent:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {
-            "value": ("STRING", {"default": "0"}),
-            "channels": ("INT", {"default": 4, "min": 1, "max": 64}),
-            "size": ("INT", {"default": 16, "min": 1, "max": 256}),
-            "batch": ("INT", {"default": 1, "min": 1, "max": 64}),
-        }}
+        return {
+            "required": {
+                "value": ("STRING", {"default": "0"}),
+                "channels": ("INT", {"default": 4, "min": 1, "max": 64}),
+                "size": ("INT", {"default": 16, "min": 1, "max": 256}),
+                "batch": ("INT", {"default": 1, "min": 1, "max": 64}),
+            }
+        }
 
     RETURN_TYPES = ("LATENT",)
     FUNCTION = "make"
@@ -274,6 +283,7 @@ class SamplerLabTestLatent:
 
     def make(self, value, channels, size, batch):
         import torch
+
         return ({"samples": torch.full((batch, channels, size, size), float(value))},)
 
 

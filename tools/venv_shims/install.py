@@ -13,6 +13,7 @@ Run it with the venv's own python (tools/setup_host.sh and tools/setup_test_host
 
 These shims belong to test environments only; the pack never imports them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,24 +25,31 @@ import sysconfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-TV_SCHEMAS = '''\
+TV_SCHEMAS = """\
 import torch
 if torch.version.cuda is None:
     _lib = torch.library.Library("torchvision", "DEF")
     for _name in ("nms", "qnms"):
         _lib.define(_name + "(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-'''
+"""
 
 
 def _imports(module: str) -> bool:
-    return subprocess.run([sys.executable, "-c", f"import {module}"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0
+    return (
+        subprocess.run(
+            [sys.executable, "-c", f"import {module}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ).returncode
+        == 0
+    )
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--torchaudio-standin", action="store_true",
-                    help="install the torchaudio stand-in where the real torchaudio does not import")
+    ap.add_argument(
+        "--torchaudio-standin",
+        action="store_true",
+        help="install the torchaudio stand-in where the real torchaudio does not import",
+    )
     args = ap.parse_args(argv)
     site = sysconfig.get_paths()["purelib"]
     with open(os.path.join(site, "_samplerlab_tv_schemas.py"), "w") as f:
@@ -53,8 +61,11 @@ def main(argv=None) -> int:
         marker = os.path.join(target, "_samplerlab_standin.py")
         if os.path.exists(marker) or not _imports("torchaudio"):
             # a broken real torchaudio (e.g. a build for another torch) would shadow the stand-in: replace it
-            subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", "torchaudio"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "uninstall", "-q", "-y", "torchaudio"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(os.path.join(HERE, "torchaudio"), target)
             print("torchaudio stand-in installed in", site)

@@ -1,7 +1,7 @@
 """Sampler Lab through the real sampler, scheduler and CFG code of one web UI host, in a fresh interpreter.
 
-Run by tests/webui/test_webui_hosts.py as `python -m pytest --noconftest host_cases.py` with SAMPLERLAB_WEBUI_KIND
-("a1111" or "forge") and SAMPLERLAB_WEBUI_ROOT (the host tree).
+Run by tests/webui/test_webui_hosts.py through run_cases.py (`pytest --noconftest host_cases.py`) with
+SAMPLERLAB_WEBUI_KIND ("a1111" or "forge") and SAMPLERLAB_WEBUI_ROOT (the host tree).
 """
 from __future__ import annotations
 
@@ -13,17 +13,19 @@ import types
 import pytest
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fakes
+import fakes  # this folder is on sys.path as the test module's own (pytest's rootdir-relative import)
+import loader
 import webui_host
 
 KIND = os.environ["SAMPLERLAB_WEBUI_KIND"]
 HOST = webui_host.load(KIND, os.environ["SAMPLERLAB_WEBUI_ROOT"])
 FORGE = KIND == "forge"
 
-sys.path.insert(0, webui_host.REPO)
 import importlib.util  # noqa: E402
 
+# The host imports the entry file by its path, with the extension's folder first on sys.path (it then imports
+# `sampler_lab_webui` by name); here the adapter is loaded first by its unique name, then the entry file by its path.
+loader.webui()
 _spec = importlib.util.spec_from_file_location("sampler_lab_entry",
                                                os.path.join(webui_host.REPO, "scripts", "sampler_lab.py"))
 _ENTRY = importlib.util.module_from_spec(_spec)

@@ -1,4 +1,5 @@
 """Import-only torchaudio stand-in for Sampler Lab's test environments (see tools/venv_shims/install.py)."""
+
 from . import functional, transforms  # noqa: F401
 from ._samplerlab_standin import placeholder
 

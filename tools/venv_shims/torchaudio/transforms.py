@@ -1,4 +1,5 @@
 """torchaudio.transforms stand-in: every name is a placeholder that raises when called."""
+
 from ._samplerlab_standin import placeholder
 
 

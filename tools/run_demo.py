@@ -3,8 +3,9 @@ model, writes their images to out/demo/ and one comparison sheet, out/demo/sampl
 measured on this run's latents.
 
 The demo model is the exact posterior-mean denoiser of a generated data set (demo/dataset.py), so every difference
-on the sheet is the sampler's own. Usage: .venv/bin/python demo/run_demo.py [--out DIR]
+on the sheet is the sampler's own. Usage: .venv/bin/python tools/run_demo.py [--out DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,18 +17,18 @@ import shutil
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "tools"))
+import hostlib
+import loader
 from hostserver import REPO_DIR, HostServer
 from workflow_api import ui_to_api
 
-sys.path.insert(0, REPO_DIR)
-import samplers as S
-from demo.dataset import make_dataset
+S = loader.core()
 
 WORKFLOW_DIR = os.path.join(REPO_DIR, "workflows", "demo")
 
 
 # ------------------------------------------------------------------------------------------------ prompts
+
 
 def load_workflows() -> dict[str, dict]:
     out = {}
@@ -50,8 +51,11 @@ def only(api: dict, keep_titles: list[str]) -> dict:
     """The prompt with only the SaveImage/SaveLatent outputs titled in `keep_titles` (plus what they need)."""
     api = copy.deepcopy(api)
     outputs = {"SaveImage", "SaveLatent", "PreviewImage"}
-    for nid in [k for k, n in api.items() if n["class_type"] in outputs and
-                n["_meta"]["title"].removesuffix(" latent") not in keep_titles]:
+    for nid in [
+        k
+        for k, n in api.items()
+        if n["class_type"] in outputs and n["_meta"]["title"].removesuffix(" latent") not in keep_titles
+    ]:
         del api[nid]
     needed, stack = set(), [k for k, n in api.items() if n["class_type"] in outputs]
     while stack:
@@ -59,8 +63,9 @@ def only(api: dict, keep_titles: list[str]) -> dict:
         if k in needed:
             continue
         needed.add(k)
-        stack += [v[0] for v in api[k]["inputs"].values() if isinstance(v, list) and len(v) == 2 and isinstance(v[0],
-                                                                                                                str)]
+        stack += [
+            v[0] for v in api[k]["inputs"].values() if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+        ]
     return {k: v for k, v in api.items() if k in needed}
 
 
@@ -76,9 +81,11 @@ def retarget(api: dict, old: str, new: str) -> dict:
 
 # ------------------------------------------------------------------------------------------------ metrics
 
+
 def metrics_tools():
     import torch
-    images, labels = make_dataset()
+
+    images, labels = hostlib.import_pack().demo.dataset.make_dataset()
     flat = images.reshape(images.shape[0], -1)
 
     def nearest(x):
@@ -107,13 +114,16 @@ def spacing_text(spacing: str, steps: int) -> str:
 
 # ------------------------------------------------------------------------------------------------ sheet
 
+
 def make_sheet(sections, path: str, footer: str):
     """sections: [(title, [(label, [segment, ...], text)])], segment = (images [B,3,h,w] in [-1,1], caption)."""
     from PIL import Image, ImageDraw, ImageFont
 
     def font(size, bold=False):
-        for name in (("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"),
-                     "/usr/share/fonts/truetype/dejavu/" + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")):
+        for name in (
+            ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"),
+            "/usr/share/fonts/truetype/dejavu/" + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"),
+        ):
             try:
                 return ImageFont.truetype(name, size)
             except OSError:
@@ -135,8 +145,12 @@ def make_sheet(sections, path: str, footer: str):
     height = 60 + sum(34 + len(rows) * row_h for _, rows in sections) + 40
     sheet = Image.new("RGB", (width, height), (250, 250, 248))
     draw = ImageDraw.Draw(sheet)
-    draw.text((12, 14), "Sampler Lab - weightless demo: exact denoiser of a 320-image generated data set (16x16 RGB)",
-              font=f_title, fill=(20, 20, 20))
+    draw.text(
+        (12, 14),
+        "Sampler Lab - weightless demo: exact denoiser of a 320-image generated data set (16x16 RGB)",
+        font=f_title,
+        fill=(20, 20, 20),
+    )
     y = 60
     for title, rows in sections:
         draw.text((12, y + 6), title, font=f_head, fill=(30, 60, 120))
@@ -150,8 +164,9 @@ def make_sheet(sections, path: str, footer: str):
                     sheet.paste(Image.fromarray(a).resize((thumb, thumb), Image.NEAREST), (x, y))
                     x += thumb + pad
                 if caption:
-                    draw.text((x - imgs.shape[0] * (thumb + pad), y + thumb + 2), caption, font=f_text, fill=(90, 30,
-                                                                                                              30))
+                    draw.text(
+                        (x - imgs.shape[0] * (thumb + pad), y + thumb + 2), caption, font=f_text, fill=(90, 30, 30)
+                    )
                 x += 12
             draw.multiline_text((x + 6, y + 4), text, font=f_text, fill=(90, 30, 30), spacing=3)
             y += row_h
@@ -160,6 +175,7 @@ def make_sheet(sections, path: str, footer: str):
 
 
 # ------------------------------------------------------------------------------------------------ main
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,9 +193,11 @@ def main(argv=None) -> int:
     latents: dict[str, torch.Tensor] = {}
     n_prompts = 0
 
-    print(f"Sampler Lab demo: booting ComfyUI ({os.path.relpath(os.path.join(REPO_DIR, '.host', 'ComfyUI'))}) on "
-          f"127.0.0.1 …",
-          flush=True)
+    print(
+        f"Sampler Lab demo: booting ComfyUI ({os.path.relpath(os.path.join(REPO_DIR, '.host', 'ComfyUI'))}) on "
+        f"127.0.0.1 …",
+        flush=True,
+    )
     with HostServer(fixture=False) as srv:
         print(f"  server up in {srv.boot_seconds:.1f} s at {srv.url}", flush=True)
         info = srv.object_info()
@@ -239,8 +257,10 @@ def main(argv=None) -> int:
 
     def fmt_div(x):
         idx, d = nearest(x)
-        return (f"mean pairwise dist {pairwise(x):.3f}\n{len(set(idx.tolist()))} distinct training images, "
-                f"off-data {float(d.mean()):.3f}")
+        return (
+            f"mean pairwise dist {pairwise(x):.3f}\n{len(set(idx.tolist()))} distinct training images, "
+            f"off-data {float(d.mean()):.3f}"
+        )
 
     def fmt_ref_named(x):
         e, n = vs_ref(x)
@@ -252,51 +272,112 @@ def main(argv=None) -> int:
     ds_idx = torch.cat([torch.nonzero(labels == k)[:2, 0] for k in range(int(labels.max()) + 1)])
     changed_by_churn = int((nearest(L["04_churn40"])[0] != nearest(L["04_churn0"])[0]).sum())
     sections = [
-        ("The data set (ours, generated: demo/dataset.py) - 4 classes x 80 images; the model is its exact denoiser",
-         [("training images\n(2 per class)", [(images[ds_idx], "")],
-           "disc, square, stripes, ring\nclass 'disc' is sampled below")]),
-        ("Euler vs Heun at equal cost (NFE = model evaluations), Karras rho 7, cfg 2, same seed; 16 samples, 8 shown",
-         [("exact: Heun 100 steps", [(ref[:8], "")], "reference (ODE solution)")] +
-         [(f"{s} {nfe} NFE" + (f"\n({(nfe + 1) // 2} steps)" if s == "Heun" else f"\n({nfe} steps)"),
-           [(L[f"02_{s.lower()}_{nfe}nfe"][:8], "")], fmt_ref(L[f"02_{s.lower()}_{nfe}nfe"]))
-          for nfe in (5, 9, 13, 19) for s in ("Euler", "Heun")]),
-        ("Karras rho (EDM eq. 5): Euler 6 steps, same seed and reference as above",
-         [(f"rho = {r}", [(L[f"03_rho{r}"][:8], "")], fmt_ref(L[f"03_rho{r}"])) for r in (1, 3, 7)]),
-        ("Churn (EDM Alg. 2): S_churn 0 vs 40, Heun 12 steps, class 'square', same seed",
-         [(f"S_churn = {c}", [(L[f"04_churn{c}"], "")],
-           (f"{changed_by_churn}/8 changed by churn\n" if c else "\n")
-           + fmt_div(L[f"04_churn{c}"]).split("\n")[1]) for c in (0, 40)]),
-        ("CFG 1 -> 15: x0 prediction at sigma ~ 4.3 (after 3 of 12 steps), plain CFG (left) vs CFG rescale phi 0.7 "
-         "(right), v-pred",
-         [(f"cfg {c:g}", [(L[f"05_cfg{c:g}_plain_x0mid"][:4], ""), (L[f"05_cfg{c:g}_rescale_x0mid"][:4], "")],
-           f"clipped px at sigma~4.3: plain {clipped(L[f'05_cfg{c:g}_plain_x0mid']):.1f}%  rescale "
-           f"{clipped(L[f'05_cfg{c:g}_rescale_x0mid']):.1f}%\n"
-           f"max |x0|: plain {float(L[f'05_cfg{c:g}_plain_x0mid'].abs().max()):.2f}  rescale "
-           f"{float(L[f'05_cfg{c:g}_rescale_x0mid'].abs().max()):.2f}\nfinal samples (snap to data): max |x| "
-           f"{max(float(L[f'05_cfg{c:g}_plain'].abs().max()), float(L[f'05_cfg{c:g}_rescale'].abs().max())):.2f}")
-          for c in (1.0, 3.0, 7.0, 12.0, 15.0)]),
-        ("CADS (s 0.25, tau 0.6/0.9) at cfg 12: diversity of 32 samples (8 shown), class 'disc', same seed",
-         [(label, [(L[k][:8], "")], fmt_div(L[k])) for label, k in (("cfg 1 (no guidance)", "06_cfg1"),
-                                                                   ("cfg 12, no CADS", "06_nocads"), ("cfg 12, CADS",
-                                                                                                      "06_cads"))]),
-        ("Timestep spacing (Lin et al. Table 2), Euler 6 steps on the model's 1000 discrete steps; 16 samples, 8 shown",
-         [(s, [(L[f"07_{s}"][:8], "")], spacing_text(s, 6) + "\n" + fmt_ref_named(L[f"07_{s}"]))
-          for s in ("leading", "linspace", "trailing")]),
-        ("Zero terminal SNR (Lin et al. Alg. 1), v-prediction, trailing 10 steps, cfg 7.5; 16 samples, 8 shown",
-         [("v-pred, trailing", [(L["08_vpred_trailing"][:8], "")],
-           "sigma_max 14.6\n" + fmt_div(L["08_vpred_trailing"]).split("\n")[1]),
-          ("+ zero terminal SNR\n+ CFG rescale 0.7", [(L["08_zsnr_trailing"][:8], "")],
-           f"first step at sigma ~ 2896 (pure "
-           f"noise)\n{int((nearest(L['08_zsnr_trailing'])[0] != nearest(L['08_vpred_trailing'])[0]).sum())}"
-           f"/16 land on another training image; " + fmt_div(L["08_zsnr_trailing"]).split("\n")[1])]),
+        (
+            "The data set (ours, generated: demo/dataset.py) - 4 classes x 80 images; the model is its exact denoiser",
+            [
+                (
+                    "training images\n(2 per class)",
+                    [(images[ds_idx], "")],
+                    "disc, square, stripes, ring\nclass 'disc' is sampled below",
+                )
+            ],
+        ),
+        (
+            "Euler vs Heun at equal cost (NFE = model evaluations), Karras rho 7, cfg 2, same seed; "
+            "16 samples, 8 shown",
+            [("exact: Heun 100 steps", [(ref[:8], "")], "reference (ODE solution)")]
+            + [
+                (
+                    f"{s} {nfe} NFE" + (f"\n({(nfe + 1) // 2} steps)" if s == "Heun" else f"\n({nfe} steps)"),
+                    [(L[f"02_{s.lower()}_{nfe}nfe"][:8], "")],
+                    fmt_ref(L[f"02_{s.lower()}_{nfe}nfe"]),
+                )
+                for nfe in (5, 9, 13, 19)
+                for s in ("Euler", "Heun")
+            ],
+        ),
+        (
+            "Karras rho (EDM eq. 5): Euler 6 steps, same seed and reference as above",
+            [(f"rho = {r}", [(L[f"03_rho{r}"][:8], "")], fmt_ref(L[f"03_rho{r}"])) for r in (1, 3, 7)],
+        ),
+        (
+            "Churn (EDM Alg. 2): S_churn 0 vs 40, Heun 12 steps, class 'square', same seed",
+            [
+                (
+                    f"S_churn = {c}",
+                    [(L[f"04_churn{c}"], "")],
+                    (f"{changed_by_churn}/8 changed by churn\n" if c else "\n")
+                    + fmt_div(L[f"04_churn{c}"]).split("\n")[1],
+                )
+                for c in (0, 40)
+            ],
+        ),
+        (
+            "CFG 1 -> 15: x0 prediction at sigma ~ 4.3 (after 3 of 12 steps), plain CFG (left) vs CFG rescale phi 0.7 "
+            "(right), v-pred",
+            [
+                (
+                    f"cfg {c:g}",
+                    [(L[f"05_cfg{c:g}_plain_x0mid"][:4], ""), (L[f"05_cfg{c:g}_rescale_x0mid"][:4], "")],
+                    f"clipped px at sigma~4.3: plain {clipped(L[f'05_cfg{c:g}_plain_x0mid']):.1f}%  rescale "
+                    f"{clipped(L[f'05_cfg{c:g}_rescale_x0mid']):.1f}%\n"
+                    f"max |x0|: plain {float(L[f'05_cfg{c:g}_plain_x0mid'].abs().max()):.2f}  rescale "
+                    f"{float(L[f'05_cfg{c:g}_rescale_x0mid'].abs().max()):.2f}\nfinal samples (snap to data): max |x| "
+                    f"{max(float(L[f'05_cfg{c:g}_{kind}'].abs().max()) for kind in ('plain', 'rescale')):.2f}",
+                )
+                for c in (1.0, 3.0, 7.0, 12.0, 15.0)
+            ],
+        ),
+        (
+            "CADS (s 0.25, tau 0.6/0.9) at cfg 12: diversity of 32 samples (8 shown), class 'disc', same seed",
+            [
+                (label, [(L[k][:8], "")], fmt_div(L[k]))
+                for label, k in (
+                    ("cfg 1 (no guidance)", "06_cfg1"),
+                    ("cfg 12, no CADS", "06_nocads"),
+                    ("cfg 12, CADS", "06_cads"),
+                )
+            ],
+        ),
+        (
+            "Timestep spacing (Lin et al. Table 2), Euler 6 steps on the model's 1000 discrete steps; "
+            "16 samples, 8 shown",
+            [
+                (s, [(L[f"07_{s}"][:8], "")], spacing_text(s, 6) + "\n" + fmt_ref_named(L[f"07_{s}"]))
+                for s in ("leading", "linspace", "trailing")
+            ],
+        ),
+        (
+            "Zero terminal SNR (Lin et al. Alg. 1), v-prediction, trailing 10 steps, cfg 7.5; 16 samples, 8 shown",
+            [
+                (
+                    "v-pred, trailing",
+                    [(L["08_vpred_trailing"][:8], "")],
+                    "sigma_max 14.6\n" + fmt_div(L["08_vpred_trailing"]).split("\n")[1],
+                ),
+                (
+                    "+ zero terminal SNR\n+ CFG rescale 0.7",
+                    [(L["08_zsnr_trailing"][:8], "")],
+                    f"first step at sigma ~ 2896 (pure "
+                    f"noise)\n{int((nearest(L['08_zsnr_trailing'])[0] != nearest(L['08_vpred_trailing'])[0]).sum())}"
+                    f"/16 land on another training image; " + fmt_div(L["08_zsnr_trailing"]).split("\n")[1],
+                ),
+            ],
+        ),
     ]
     sheet_path = os.path.join(out_dir, "sampler_lab_sheet.png")
     elapsed = time.monotonic() - t_start
-    make_sheet(sections, sheet_path, f"Numbers measured on this run ({n_prompts} prompts through ComfyUI 0.3.75, "
-               f"{elapsed:.0f} s). RMS on [-1, 1] pixels; 'off-data' = RMS distance to the nearest training image.")
+    make_sheet(
+        sections,
+        sheet_path,
+        f"Numbers measured on this run ({n_prompts} prompts through ComfyUI 0.3.75, "
+        f"{elapsed:.0f} s). RMS on [-1, 1] pixels; 'off-data' = RMS distance to the nearest training image.",
+    )
     n_png = len(glob.glob(os.path.join(out_dir, "**", "*.png"), recursive=True))
-    print(f"\nSampler Lab demo done in {time.monotonic() - t_start:.1f} s (server part {t_server:.1f} s, {n_prompts} "
-          f"prompts).")
+    print(
+        f"\nSampler Lab demo done in {time.monotonic() - t_start:.1f} s (server part {t_server:.1f} s, {n_prompts} "
+        f"prompts)."
+    )
     print(f"  images of every demo workflow: {os.path.relpath(out_dir)}/<workflow>/ ({n_png} PNG files)")
     print(f"  comparison sheet:              {os.path.relpath(sheet_path)}")
     return 0
