@@ -36,7 +36,7 @@ export function sigmasFromAlphasCumprod(acp) {
   return acp.map((a) => Math.sqrt((1 - a) / a));
 }
 
-/** Lin et al. 2023, Algorithm 1: betas rescaled to zero terminal SNR. Python twin: samplers.rescale_zero_terminal_snr. */
+/** Lin et al. 2024, Algorithm 1: betas rescaled to zero terminal SNR. Python twin: samplers.rescale_zero_terminal_snr. */
 export function rescaleZeroTerminalSnr(betas) {
   const acp = alphasCumprod(betas);
   const sq = acp.map(Math.sqrt);
@@ -105,7 +105,7 @@ export function roundHalfEven(numerator, denominator) {
   return q;
 }
 
-/** Timesteps (descending) of Lin et al. 2023, Table 2, in exact integer arithmetic (k = 0 … S−1):
+/** Timesteps (descending) of Lin et al. 2024, Table 2, in exact integer arithmetic (k = 0 … S−1):
  *  leading k·⌊T/S⌋; linspace round(k·(T−1)/(S−1)); trailing round(T − k·T/S) − 1 (T−1 first).
  *  Python twin: samplers.spacing_timesteps. */
 export function spacingTimesteps(spacing, steps, T = SD_T) {

@@ -1,4 +1,4 @@
-"""Model patches: CFG rescale (Lin et al. 2023, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
+"""Model patches: CFG rescale (Lin et al. 2024, Algorithm 2) and CADS (Sadat et al. ICLR 2024)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def cfg_rescale_patch(phi: float):
 class SamplerLabCFGRescale:
     DISPLAY_NAME = "CFG Rescale (Sampler Lab)"
     DESCRIPTION = (
-        "Classifier-free guidance rescale (Lin et al. 2023, Algorithm 2): after CFG, the guided prediction "
+        "Classifier-free guidance rescale (Lin et al. 2024, Algorithm 2): after CFG, the guided prediction "
         "is scaled to the per-image std of the positive prediction and mixed back by φ, which stops "
         "over-exposure at high CFG. Works in the model's own output space (ε, v or flow), per image; chains "
         "after other CFG patches."

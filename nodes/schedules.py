@@ -83,7 +83,7 @@ class SamplerLabKarrasSigmas:
 class SamplerLabSpacingSigmas:
     DISPLAY_NAME = "Timestep Spacing Sigmas (Sampler Lab)"
     DESCRIPTION = (
-        "σ at the timesteps that Lin et al. 2023 (Table 2) call leading, linspace or trailing, taken from "
+        "σ at the timesteps that Lin et al. 2024 (Table 2) call leading, linspace or trailing, taken from "
         "the model's discrete schedule, then 0. Trailing always starts at the last timestep, as a "
         "zero-terminal-SNR model needs."
     )
@@ -117,7 +117,7 @@ class SamplerLabSpacingSigmas:
 class SamplerLabZeroTerminalSNR:
     DISPLAY_NAME = "Zero Terminal SNR (Sampler Lab)"
     DESCRIPTION = (
-        "Rescales the model's discrete noise schedule to zero terminal SNR (Lin et al. 2023, Algorithm 1): "
+        "Rescales the model's discrete noise schedule to zero terminal SNR (Lin et al. 2024, Algorithm 1): "
         "sqrt(ᾱ) "
         "shifted and scaled so the first timestep keeps its value and the last reaches 0. Only for "
         "v-prediction "

@@ -228,7 +228,7 @@ def zero_snr_recipe(g: Graph, folder: str) -> None:
     out = custom_sampler(g, rescale, pos, neg, latent, sampler_node, sigmas, 7.5)
     decode_and_save(g, (ckpt, 2), out, "samplerlab_zero_snr")
     g.note(
-        "Lin et al. 2023 recipe for a v-prediction model (SD 2.1-v): schedule rescaled to zero terminal SNR, "
+        "Lin et al. 2024 recipe for a v-prediction model (SD 2.1-v): schedule rescaled to zero terminal SNR, "
         "trailing timesteps (the first step sees pure noise), CFG rescale 0.7 at CFG 7.5. Try the prompt 'solid "
         "black background': the original schedule gives grey, this one black. Best with a model fine-tuned for zero "
         "SNR; switch spacing to leading to see the brightness bias come back.",
