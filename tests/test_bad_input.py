@@ -1,5 +1,6 @@
 """Bad and extreme input through the real server (tools/bad_input.py): each case is refused naming its input or gives
 finite output; the README's table is what the cases give; cancelling stops our sampler; the server keeps serving."""
+
 from __future__ import annotations
 
 import importlib
@@ -29,8 +30,9 @@ def test_case_is_refused_naming_the_input_or_finite(results, case):
 def test_readme_table_is_what_the_cases_give(results):
     with open(make_bad_input_table.README, encoding="utf-8") as f:
         readme = f.read()
-    assert bad_input.readme_table(readme) == bad_input.render_table(results), \
+    assert bad_input.readme_table(readme) == bad_input.render_table(results), (
         "README table is stale: run .venv/bin/python tools/make_bad_input_table.py"
+    )
 
 
 def test_server_still_serves_after_the_cases(server, results):
@@ -43,17 +45,32 @@ def _denoise_zero_prompt(latent: dict) -> dict:
     p = bad_input.workflow(bad_input.Case("KSampler", "denoise", "0", "finite"))[0]
     p["latent"] = latent
     p["ks"]["inputs"]["latent_image"] = ["latent", 0]
-    p["host_ks"] = {"class_type": "KSampler", "inputs": {
-        "model": ["model", 0], "seed": 0, "steps": 2, "cfg": 3.0, "sampler_name": "heun", "scheduler": "karras",
-        "positive": ["pos", 0], "negative": ["neg", 0], "latent_image": ["latent", 0], "denoise": 0.0}}
+    p["host_ks"] = {
+        "class_type": "KSampler",
+        "inputs": {
+            "model": ["model", 0],
+            "seed": 0,
+            "steps": 2,
+            "cfg": 3.0,
+            "sampler_name": "heun",
+            "scheduler": "karras",
+            "positive": ["pos", 0],
+            "negative": ["neg", 0],
+            "latent_image": ["latent", 0],
+            "denoise": 0.0,
+        },
+    }
     p["host_stats"] = bad_input._stats("host_ks")
     return p
 
 
-@pytest.mark.parametrize("latent", [
-    {"class_type": "EmptyLatentImage", "inputs": {"width": 128, "height": 128, "batch_size": 2}},
-    {"class_type": "SamplerLabTestLatent", "inputs": {"value": "0.5", "channels": 3, "size": 16, "batch": 1}},
-])
+@pytest.mark.parametrize(
+    "latent",
+    [
+        {"class_type": "EmptyLatentImage", "inputs": {"width": 128, "height": 128, "batch_size": 2}},
+        {"class_type": "SamplerLabTestLatent", "inputs": {"value": "0.5", "channels": 3, "size": 16, "batch": 1}},
+    ],
+)
 def test_denoise_zero_returns_what_the_hosts_ksampler_returns(server, latent):
     """Denoise 0: the host's KSampler returns the latent after its channel fix (4 → 3 channels for the demo model)."""
     entry = server.run_prompt(_denoise_zero_prompt(latent))
@@ -65,6 +82,7 @@ def _interrupt_at(model, calls_before_interrupt: int):
     """A clone of model that sets the host's interrupt flag during its n-th model call; returns it and its calls."""
     import comfy.model_management
     import comfy.patcher_extension
+
     calls = []
 
     def count(executor, *args, **kwargs):
@@ -84,6 +102,7 @@ def test_interrupt_stops_our_sampler_within_one_model_call(host, kind, at):
     """The interrupt set during model call k: no call k + 1 starts (a demo model has no host ops that check it)."""
     import comfy.model_management
     import comfy.sample
+
     pack = host.import_pack()
     if kind == "demo":
         demo = importlib.import_module(pack.__name__ + ".demo.nodes")
@@ -100,8 +119,9 @@ def test_interrupt_stops_our_sampler_within_one_model_call(host, kind, at):
     noise = comfy.sample.prepare_noise(latent, 0)
     try:
         with pytest.raises(comfy.model_management.InterruptProcessingException):
-            comfy.sample.sample_custom(model, noise, 3.0, sampler, sigmas, positive, negative, latent,
-                                       disable_pbar=True, seed=0)
+            comfy.sample.sample_custom(
+                model, noise, 3.0, sampler, sigmas, positive, negative, latent, disable_pbar=True, seed=0
+            )
     finally:
         comfy.model_management.interrupt_current_processing(False)
     assert len(calls) == at

@@ -1,11 +1,11 @@
 """bench/fullsize.py: the pipeline runs end to end on tiny models (--quick), and its CUDA branches (timing syncs, peak
 memory, sync counting) work, exercised on the CPU with torch.cuda's functions stubbed."""
+
 import json
 import warnings
 
 import pytest
 import torch
-
 
 
 @pytest.fixture(scope="module")

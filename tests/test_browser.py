@@ -9,6 +9,7 @@ Needs Chromium at /usr/bin/chromium (or $SAMPLERLAB_CHROMIUM) and the `playwrigh
 no browser is downloaded). Without them the module is skipped, unless SAMPLERLAB_REQUIRE_BROWSER=1.
 SAMPLERLAB_SCREENSHOTS=1 also writes docs/preview_*.png.
 """
+
 from __future__ import annotations
 
 import glob
@@ -24,8 +25,13 @@ import browser
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(REPO, "tests", "browser")
-PLOT_TYPES = ("SamplerLabKarrasSigmas", "SamplerLabSpacingSigmas", "SamplerLabKSampler", "SamplerLabCADS",
-              "SamplerLabZeroTerminalSNR")
+PLOT_TYPES = (
+    "SamplerLabKarrasSigmas",
+    "SamplerLabSpacingSigmas",
+    "SamplerLabKSampler",
+    "SamplerLabCADS",
+    "SamplerLabZeroTerminalSNR",
+)
 CAP = math.sqrt(2) - 1
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 
@@ -37,11 +43,10 @@ def _require(ok: bool, why: str):
         pytest.skip(why)
 
 
-
-
 # ------------------------------------------------------------------------------------------------
 # Python reference values (samplers/, the science core)
 # ------------------------------------------------------------------------------------------------
+
 
 def _S():
     return loader.core()
@@ -62,6 +67,7 @@ def _close(js, py, rel=1e-5, abs_=1e-9, what=""):
 def expected_plot(node_type: str, w: dict) -> dict:
     """What the plot of a node with widget values `w` must show, computed with samplers/."""
     import torch
+
     S = _S()
     table = _sd_table()
     sd_min, sd_max = float(table[0]), float(table[-1])
@@ -71,11 +77,16 @@ def expected_plot(node_type: str, w: dict) -> dict:
         return {"sigmas": S.karras_sigmas(int(w["steps"]), smin, smax, float(w["rho"])).tolist()}
     if node_type == "SamplerLabSpacingSigmas":
         ts = S.spacing_timesteps(w["spacing"], int(w["steps"]), len(table))
-        return {"sigmas": S.sigmas_for_timesteps(table, torch.as_tensor(ts)).tolist(),
-                "timesteps": [int(t) for t in torch.as_tensor(ts).tolist()]}
+        return {
+            "sigmas": S.sigmas_for_timesteps(table, torch.as_tensor(ts)).tolist(),
+            "timesteps": [int(t) for t in torch.as_tensor(ts).tolist()],
+        }
     if node_type == "SamplerLabKSampler":
-        sigmas = S.denoise_sigmas(lambda n: S.karras_sigmas(n, sd_min, sd_max, float(w["rho"]), dtype=torch.float64),
-                                  int(w["steps"]), float(w["denoise"])).tolist()
+        sigmas = S.denoise_sigmas(
+            lambda n: S.karras_sigmas(n, sd_min, sd_max, float(w["rho"]), dtype=torch.float64),
+            int(w["steps"]),
+            float(w["denoise"]),
+        ).tolist()
         return {"sigmas": sigmas, "gammas": S.churn_gammas(sigmas, w["s_churn"], w["s_tmin"], w["s_tmax"])}
     if node_type == "SamplerLabCADS":
         # γ at the plot's own t (t runs from 1 to 0; checked against linspace below): s·√(1−γ) near γ = 1 is
@@ -84,12 +95,17 @@ def expected_plot(node_type: str, w: dict) -> dict:
         _close(w["_t"], torch.linspace(1.0, 0.0, len(w["_t"]), dtype=torch.float64).tolist(), abs_=1e-12, what="CADS.t")
         assert len(w["_t"]) >= 50 and w["_t"][0] == 1.0 and w["_t"][-1] == 0.0
         gamma = S.cads_gamma(t, float(w["tau1"]), float(w["tau2"])).double()
-        return {"t": t.tolist(), "gamma": gamma.tolist(),
-                "noiseStd": (w["noise_scale"] * (1 - gamma).clamp(min=0).sqrt()).tolist()}
+        return {
+            "t": t.tolist(),
+            "gamma": gamma.tolist(),
+            "noiseStd": (w["noise_scale"] * (1 - gamma).clamp(min=0).sqrt()).tolist(),
+        }
     if node_type == "SamplerLabZeroTerminalSNR":
         betas = S.make_betas("scaled_linear")
-        return {"before": S.alphas_cumprod(betas).sqrt().tolist(),
-                "after": S.alphas_cumprod(S.rescale_zero_terminal_snr(betas)).clamp(min=0).sqrt().tolist()}
+        return {
+            "before": S.alphas_cumprod(betas).sqrt().tolist(),
+            "after": S.alphas_cumprod(S.rescale_zero_terminal_snr(betas)).clamp(min=0).sqrt().tolist(),
+        }
     raise KeyError(node_type)
 
 
@@ -102,14 +118,22 @@ def check_plot(node: dict):
         if key == "noiseStd":
             # samplers.cads_gamma is float32: compare s²(1−γ), as √(1−γ) magnifies γ's rounding near γ = 1.
             s2 = node["widgets"]["noise_scale"] ** 2
-            _close([v * v for v in plot[key]], [float(v) ** 2 for v in values], abs_=1e-6 * max(s2, 1e-12),
-                   what="CADS.noiseStd²")
+            _close(
+                [v * v for v in plot[key]],
+                [float(v) ** 2 for v in values],
+                abs_=1e-6 * max(s2, 1e-12),
+                what="CADS.noiseStd²",
+            )
         else:
             _close(plot[key], values, what=f"{node['type']}.{key}")
     # Where the schedule depends on the model, the plot says it shows the SD1.x schedule (and only there).
-    model_dependent = node["type"] in ("SamplerLabSpacingSigmas", "SamplerLabKSampler",
-                                       "SamplerLabZeroTerminalSNR") or (
-        node["type"] == "SamplerLabKarrasSigmas" and 0 in (node["widgets"]["sigma_min"], node["widgets"]["sigma_max"]))
+    model_dependent = node["type"] in (
+        "SamplerLabSpacingSigmas",
+        "SamplerLabKSampler",
+        "SamplerLabZeroTerminalSNR",
+    ) or (
+        node["type"] == "SamplerLabKarrasSigmas" and 0 in (node["widgets"]["sigma_min"], node["widgets"]["sigma_max"])
+    )
     assert any("SD1.x" in n for n in plot["notes"]) == model_dependent, (node["type"], plot["notes"])
     return plot
 
@@ -117,6 +141,7 @@ def check_plot(node: dict):
 # ------------------------------------------------------------------------------------------------
 # Page helpers
 # ------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ui(server):
@@ -134,6 +159,7 @@ def _fixture(name):
 # ------------------------------------------------------------------------------------------------
 # Tests
 # ------------------------------------------------------------------------------------------------
+
 
 def test_every_plot_matches_python(ui):
     ui.load(_fixture("plots.json"))
@@ -153,7 +179,7 @@ def test_widget_edits_redraw_the_plot(ui):
     ui.load(_fixture("plots.json"))
     ui.show_node(ui.plot("SamplerLabKarrasSigmas")["id"])
     before = ui.plot("SamplerLabKarrasSigmas")
-    ui.click_widget(before["id"], "steps", "right")   # the increment arrow of the canvas widget
+    ui.click_widget(before["id"], "steps", "right")  # the increment arrow of the canvas widget
     after = ui.plot("SamplerLabKarrasSigmas")
     assert after["widgets"]["steps"] == before["widgets"]["steps"] + 1
     assert len(after["plot"]["sigmas"]) == len(before["plot"]["sigmas"]) + 1
@@ -161,8 +187,11 @@ def test_widget_edits_redraw_the_plot(ui):
     assert after["hash"] != before["hash"], "the canvas pixels did not change"
     check_plot(after)
     # Both σ set: no model range involved, no SD note.
-    ui.eval("""(id) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 'sigma_max');
-               w.value = 20; w.callback?.(20); }""", before["id"])
+    ui.eval(
+        """(id) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 'sigma_max');
+               w.value = 20; w.callback?.(20); }""",
+        before["id"],
+    )
     explicit = ui.plot("SamplerLabKarrasSigmas")
     assert explicit["plot"]["sigmas"][0] == pytest.approx(20) and not explicit["plot"]["sdSchedule"]
     check_plot(explicit)
@@ -174,9 +203,11 @@ def test_widget_edits_redraw_the_plot(ui):
     caption = "() => app.graph.getNodeById(%s).samplerLabPlotWidget.caption.textContent" % json.dumps(ks["id"])
     assert "saturates" not in ui.eval(caption)
     steps = ks["widgets"]["steps"]
-    ui.eval("""([id, v]) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 's_churn');
+    ui.eval(
+        """([id, v]) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 's_churn');
                w.value = v; w.callback?.(v); }""",
-               [ks["id"], math.ceil(CAP * steps * 10) / 10])  # the widget rounds to its 0.1 step
+        [ks["id"], math.ceil(CAP * steps * 10) / 10],
+    )  # the widget rounds to its 0.1 step
     ui.settle(150)
     sat = ui.plot("SamplerLabKSampler")
     assert sat["plot"]["saturated"], (sat["widgets"], sat["plot"])
@@ -187,8 +218,11 @@ def test_widget_edits_redraw_the_plot(ui):
     assert sat["hash"] != ks["hash"]
     check_plot(sat)
     # Just below the threshold (0.1 below): no warning, γ below the cap.
-    ui.eval("""([id, v]) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 's_churn');
-               w.value = v; w.callback?.(v); }""", [ks["id"], math.floor(CAP * steps * 10) / 10])
+    ui.eval(
+        """([id, v]) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 's_churn');
+               w.value = v; w.callback?.(v); }""",
+        [ks["id"], math.floor(CAP * steps * 10) / 10],
+    )
     ui.settle(150)
     below = ui.plot("SamplerLabKSampler")
     assert not below["plot"]["saturated"] and below["plot"]["warnings"] == []
@@ -197,16 +231,22 @@ def test_widget_edits_redraw_the_plot(ui):
 
     # A combo edit, and a change that fires no callback (e.g. an undo or a linked primitive) both redraw.
     sp = ui.plot("SamplerLabSpacingSigmas")
-    ui.eval("""(id) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 'spacing');
+    ui.eval(
+        """(id) => { const w = app.graph.getNodeById(id).widgets.find(w => w.name === 'spacing');
                w.value = 'leading'; w.callback?.('leading');
-               app.graph.getNodeById(id).widgets.find(w => w.name === 'steps').value = 9; }""", sp["id"])
+               app.graph.getNodeById(id).widgets.find(w => w.name === 'steps').value = 9; }""",
+        sp["id"],
+    )
     ui.settle(450)
     sp2 = ui.plot("SamplerLabSpacingSigmas")
     assert sp2["widgets"]["spacing"] == "leading" and sp2["plot"]["timesteps"][0] == 8 * (1000 // 9)
     check_plot(sp2)
     cads = ui.plot("SamplerLabCADS")
-    ui.eval("""(id) => { const n = app.graph.getNodeById(id); n.widgets.find(w => w.name === 'tau1').value = 0.1;
-               n.widgets.find(w => w.name === 'noise_scale').value = 1.5; }""", cads["id"])
+    ui.eval(
+        """(id) => { const n = app.graph.getNodeById(id); n.widgets.find(w => w.name === 'tau1').value = 0.1;
+               n.widgets.find(w => w.name === 'noise_scale').value = 1.5; }""",
+        cads["id"],
+    )
     ui.settle(450)
     cads2 = ui.plot("SamplerLabCADS")
     assert cads2["plot"]["tau1"] == 0.1 and cads2["plot"]["noiseStd"][0] == pytest.approx(1.5)
@@ -254,23 +294,30 @@ def test_plots_survive_reload_and_resize(ui):
     ui.show_node(karras["id"])
     ui.settle(200)
     small = ui.plot("SamplerLabKarrasSigmas")
-    ui.eval("""(id) => { const n = app.graph.getNodeById(id); n.setSize([n.size[0] + 240, n.size[1] + 160]);
-               app.canvas.setDirty(true, true); }""", karras["id"])
+    ui.eval(
+        """(id) => { const n = app.graph.getNodeById(id); n.setSize([n.size[0] + 240, n.size[1] + 160]);
+               app.canvas.setDirty(true, true); }""",
+        karras["id"],
+    )
     ui.settle(500)
     big = ui.plot("SamplerLabKarrasSigmas")
     assert big["plot"]["width"] > small["plot"]["width"] + 200
     assert big["plot"]["height"] > small["plot"]["height"] + 100
     assert big["plot"]["draws"] > small["plot"]["draws"]
-    dom = ui.eval("""(id) => { const c = app.graph.getNodeById(id).samplerLabPlotWidget.canvas;
-                      const r = c.getBoundingClientRect(); return [r.width, r.height, c.width]; }""", karras["id"])
+    dom = ui.eval(
+        """(id) => { const c = app.graph.getNodeById(id).samplerLabPlotWidget.canvas;
+                      const r = c.getBoundingClientRect(); return [r.width, r.height, c.width]; }""",
+        karras["id"],
+    )
     assert dom[0] == pytest.approx(big["plot"]["width"], abs=2) and dom[2] >= dom[0]
     check_plot(big)
     assert ui.our_errors() == []
 
 
 def test_example_workflows(ui):
-    files = sorted(glob.glob(os.path.join(REPO, "workflows", "*.json"))
-                   + glob.glob(os.path.join(REPO, "workflows", "*", "*.json")))
+    files = sorted(
+        glob.glob(os.path.join(REPO, "workflows", "*.json")) + glob.glob(os.path.join(REPO, "workflows", "*", "*.json"))
+    )
     seen = set()
     for path in files:
         with open(path, encoding="utf-8") as f:
@@ -297,9 +344,11 @@ def test_every_workflow_converts_as_the_frontend_does(ui, server):
     """tools/workflow_api.ui_to_api (used by the workflow tests, the demo and make_workflows) against the frontend's
     own graphToPrompt, for every example and demo workflow."""
     from workflow_api import ui_to_api
+
     info = server.object_info()
-    files = sorted(glob.glob(os.path.join(REPO, "workflows", "*.json")) + glob.glob(os.path.join(REPO, "workflows",
-                                                                                                 "*", "*.json")))
+    files = sorted(
+        glob.glob(os.path.join(REPO, "workflows", "*.json")) + glob.glob(os.path.join(REPO, "workflows", "*", "*.json"))
+    )
     assert files
     for path in files:
         with open(path, encoding="utf-8") as f:
@@ -319,13 +368,34 @@ def _xss_workflow():
         if n["type"] == "SamplerLabSpacingSigmas":
             n["widgets_values"][1] = XSS  # a combo value that is not in the list
     last = max(n["id"] for n in wf["nodes"])
-    wf["nodes"].append({"id": last + 1, "type": "Note", "pos": [900, 700], "size": [300, 120], "flags": {},
-                        "order": last,
-                        "mode": 0, "properties": {"text": ""}, "widgets_values": [XSS + " note text"],
-                        "title": XSS})
-    wf["nodes"].append({"id": last + 2, "type": "MarkdownNote", "pos": [1250, 700], "size": [300, 120], "flags": {},
-                        "order": last + 1, "mode": 0, "properties": {}, "widgets_values": [XSS + " *markdown*"],
-                        "title": XSS})
+    wf["nodes"].append(
+        {
+            "id": last + 1,
+            "type": "Note",
+            "pos": [900, 700],
+            "size": [300, 120],
+            "flags": {},
+            "order": last,
+            "mode": 0,
+            "properties": {"text": ""},
+            "widgets_values": [XSS + " note text"],
+            "title": XSS,
+        }
+    )
+    wf["nodes"].append(
+        {
+            "id": last + 2,
+            "type": "MarkdownNote",
+            "pos": [1250, 700],
+            "size": [300, 120],
+            "flags": {},
+            "order": last + 1,
+            "mode": 0,
+            "properties": {},
+            "widgets_values": [XSS + " *markdown*"],
+            "title": XSS,
+        }
+    )
     for n in wf["nodes"]:
         n.setdefault("properties", {})["Node name for S&R"] = XSS
     wf["groups"] = [{"title": XSS, "bounding": [0, 0, 1400, 1300], "color": "#3f789e", "font_size": 24}]
@@ -348,8 +418,11 @@ def test_workflow_text_is_never_html(ui, vue):
         assert ui.eval("() => window.__xss") is None, "workflow text ran as HTML"
         # The one place where the frontend itself turns workflow text into HTML is the MarkdownNote (Vue nodes mode),
         # by design and sanitized: an image there is allowed as long as no handler attribute survived.
-        assert ui.eval("""() => [...document.querySelectorAll('*')].some(e => [...e.attributes].some(
-                            a => a.name.startsWith('on') && a.value.includes('__xss')))""") is False
+        assert (
+            ui.eval("""() => [...document.querySelectorAll('*')].some(e => [...e.attributes].some(
+                            a => a.name.startsWith('on') && a.value.includes('__xss')))""")
+            is False
+        )
         imgs = ui.eval("""() => [...document.querySelectorAll('img[src="x"], img[onerror]')]
             .filter(e => !(e.closest('.comfy-markdown-content')
                            && ![...e.attributes].some(a => a.name.startsWith('on'))))
@@ -368,8 +441,10 @@ def test_workflow_text_is_never_html(ui, vue):
 
 
 def test_vue_nodes_mode(ui):
-    has = ui.eval("() => !!app.extensionManager.setting.get && "
-                  "app.extensionManager.setting.get('Comfy.VueNodes.Enabled') !== undefined")
+    has = ui.eval(
+        "() => !!app.extensionManager.setting.get && "
+        "app.extensionManager.setting.get('Comfy.VueNodes.Enabled') !== undefined"
+    )
     assert has, "this frontend has no Comfy.VueNodes.Enabled setting"
     ui.load(_fixture("plots.json"))
     try:
@@ -410,13 +485,16 @@ def test_vue_nodes_mode(ui):
         ui.settle(500)
         grown = ui.plot("SamplerLabKarrasSigmas")
         assert grown["plot"]["width"] > after["plot"]["width"] + 100, (grown["plot"]["width"], after["plot"]["width"])
-        assert grown["plot"]["height"] > after["plot"]["height"] + 40, (grown["plot"]["height"],
-                                                                        after["plot"]["height"])
+        assert grown["plot"]["height"] > after["plot"]["height"] + 40, (
+            grown["plot"]["height"],
+            after["plot"]["height"],
+        )
         assert grown["plot"]["draws"] > after["plot"]["draws"]
         check_plot(grown)
         if os.environ.get("SAMPLERLAB_SCREENSHOTS") == "1":
-            ui.page.locator(f'[data-node-id="{karras["id"]}"]').screenshot(path=os.path.join(REPO, "docs",
-                                                                                             "preview_vue_nodes.png"))
+            ui.page.locator(f'[data-node-id="{karras["id"]}"]').screenshot(
+                path=os.path.join(REPO, "docs", "preview_vue_nodes.png")
+            )
         assert ui.our_errors() == []
     finally:
         ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
@@ -426,9 +504,13 @@ def test_vue_nodes_mode(ui):
         assert node["pixels"] > 2000
 
 
-SHOTS = {"SamplerLabKarrasSigmas": "preview_karras.png", "SamplerLabSpacingSigmas": "preview_spacing.png",
-         "SamplerLabKSampler": "preview_ksampler.png", "SamplerLabCADS": "preview_cads.png",
-         "SamplerLabZeroTerminalSNR": "preview_ztsnr.png"}
+SHOTS = {
+    "SamplerLabKarrasSigmas": "preview_karras.png",
+    "SamplerLabSpacingSigmas": "preview_spacing.png",
+    "SamplerLabKSampler": "preview_ksampler.png",
+    "SamplerLabCADS": "preview_cads.png",
+    "SamplerLabZeroTerminalSNR": "preview_ztsnr.png",
+}
 
 
 def test_screenshots(ui, tmp_path):

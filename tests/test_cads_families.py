@@ -5,6 +5,7 @@ At the noisiest call (t = 1 ≥ τ2, γ = 0) every text stream of the positive (
 tokens of every text encoder and the pooled vectors) must differ from the run without CADS, and everything else
 (guidance, size embeddings, masks, image and reference latents, the negative) must arrive bit for bit as without it.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -64,32 +65,45 @@ def recorded_calls(model, positive, negative, latent, steps: int = 1, scheduler:
     """Every argument of every apply_model call of a KSampler run (after the wrappers patched before: CADS)."""
     import comfy.patcher_extension
     import hostlib
+
     calls = []
 
     def record(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
-        calls.append({"chunks": list(transformer_options.get("cond_or_uncond") or [0]), "model": executor.class_obj,
-                      "args": {"x": x.clone(), "t": t.clone(), "c_concat": _copy(c_concat),
-                               "c_crossattn": _copy(c_crossattn), **{k: _copy(v) for k, v in kwargs.items()}}})
+        calls.append(
+            {
+                "chunks": list(transformer_options.get("cond_or_uncond") or [0]),
+                "model": executor.class_obj,
+                "args": {
+                    "x": x.clone(),
+                    "t": t.clone(),
+                    "c_concat": _copy(c_concat),
+                    "c_crossattn": _copy(c_crossattn),
+                    **{k: _copy(v) for k, v in kwargs.items()},
+                },
+            }
+        )
         return executor(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
 
     m = model.clone()
     m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.APPLY_MODEL, "test_cads_families_record", record)
-    hostlib.ksample(m, positive, negative, latent, seed=0, steps=steps, cfg=3.0, sampler_name="euler",
-                    scheduler=scheduler)
+    hostlib.ksample(
+        m, positive, negative, latent, seed=0, steps=steps, cfg=3.0, sampler_name="euler", scheduler=scheduler
+    )
     return calls
 
 
 def rows(call: dict, chunk: int, tensor: torch.Tensor) -> torch.Tensor:
     """The rows of `tensor` that belong to `chunk` (0 positive, 1 negative) of the call."""
     batch = tensor.shape[0] // len(call["chunks"])
-    return torch.cat([tensor[j * batch:(j + 1) * batch] for j, c in enumerate(call["chunks"]) if c == chunk])
+    return torch.cat([tensor[j * batch : (j + 1) * batch] for j, c in enumerate(call["chunks"]) if c == chunk])
 
 
 #: Image and reference inputs that the families' text-to-image conditioning lacks: added, they must pass untouched.
 _IMAGE_INPUTS = {
     "flux_dev": lambda: {"reference_latents": [torch.randn(1, 16, 16, 16, generator=torch.Generator().manual_seed(5))]},
-    "qwen_image": lambda: {"reference_latents": [torch.randn(1, 16, 1, 16, 16,
-                                                             generator=torch.Generator().manual_seed(5))]},
+    "qwen_image": lambda: {
+        "reference_latents": [torch.randn(1, 16, 1, 16, 16, generator=torch.Generator().manual_seed(5))]
+    },
 }
 
 
@@ -118,8 +132,8 @@ def test_cads_anneals_every_text_stream_and_nothing_else(host, cads, patches, na
             if stream is None:
                 assert _same(call["args"][key], value), f"{family.title}: CADS changed {key}"
                 continue
-            text, clean = call["args"][key][..., :stream.width], value[..., :stream.width]
-            assert _same(call["args"][key][..., clean.shape[-1]:], value[..., clean.shape[-1]:]), key  # not text
+            text, clean = call["args"][key][..., : stream.width], value[..., : stream.width]
+            assert _same(call["args"][key][..., clean.shape[-1] :], value[..., clean.shape[-1] :]), key  # not text
             assert _same(rows(call, 1, text), rows(ref, 1, clean)), f"{family.title}: the negative {key} changed"
             if 0 in call["chunks"] and not torch.allclose(rows(call, 0, text), rows(ref, 0, clean)):
                 changed.add(key)
@@ -129,8 +143,9 @@ def test_cads_anneals_every_text_stream_and_nothing_else(host, cads, patches, na
 @pytest.mark.parametrize("name", list(families.FAMILIES))
 def test_cads_table_knows_every_conditioning_input_and_gives_each_text_stream_its_own_noise(host, patches, name):
     family = family_on_host(name)
-    [call, *_] = recorded_calls(families.cached_model(family), conditioning(family, 1), conditioning(family, 2),
-                                family.empty_latent())
+    [call, *_] = recorded_calls(
+        families.cached_model(family), conditioning(family, 1), conditioning(family, 2), family.empty_latent()
+    )
     model_cls, batch = type(call["model"]), call["args"]["x"].shape[0]
     conds = {k: v for k, v in call["args"].items() if k not in ("x", "t", "c_concat")}
     for key, value in conds.items():
@@ -144,6 +159,7 @@ def test_cads_table_knows_every_conditioning_input_and_gives_each_text_stream_it
 def test_an_unknown_conditioning_input_is_named_once_and_left_alone(host, cads, caplog):
     """A custom node's model_conds entry that the table does not know: one warning naming the class and the key."""
     import comfy.conds
+
     family = family_on_host("sd15")
     model = families.cached_model(family)
     key = f"samplerlab_test_{uuid.uuid4().hex[:8]}"
@@ -179,11 +195,18 @@ def test_noise_scale_zero_without_rescale_scales_the_text_by_sqrt_gamma(host, ca
         gamma = 1 - _times(model, ref)
         gammas += rows(ref, 0, gamma).tolist()
         scale = rows(ref, 0, gamma).sqrt().reshape(-1, 1, 1)
-        torch.testing.assert_close(rows(call, 0, call["args"]["c_crossattn"]).double(),
-                                   rows(ref, 0, ref["args"]["c_crossattn"]).double() * scale, rtol=1e-6, atol=1e-7)
-        torch.testing.assert_close(rows(call, 0, call["args"]["y"])[:, :1280].double(),
-                                   rows(ref, 0, ref["args"]["y"])[:, :1280].double() * scale[:, 0], rtol=1e-6,
-                                   atol=1e-7)
+        torch.testing.assert_close(
+            rows(call, 0, call["args"]["c_crossattn"]).double(),
+            rows(ref, 0, ref["args"]["c_crossattn"]).double() * scale,
+            rtol=1e-6,
+            atol=1e-7,
+        )
+        torch.testing.assert_close(
+            rows(call, 0, call["args"]["y"])[:, :1280].double(),
+            rows(ref, 0, ref["args"]["y"])[:, :1280].double() * scale[:, 0],
+            rtol=1e-6,
+            atol=1e-7,
+        )
         assert _same(call["args"]["y"][:, 1280:], ref["args"]["y"][:, 1280:])
         assert _same(rows(call, 1, call["args"]["c_crossattn"]), rows(ref, 1, ref["args"]["c_crossattn"]))
     assert min(gammas) == 0.0 and any(0.0 < g < 0.99 for g in gammas)
@@ -219,9 +242,14 @@ def test_extra_token_streams_get_their_own_seed_streams_and_part_zero_keeps_the_
     assert [stream(negative=n, pooled=p) for n in (False, True) for p in (False, True)] == [0, 1, 2, 3]
     assert stream(negative=False, pooled=False, prompt=1) == 4
     assert stream(negative=False, pooled=False, part=1) == 16384
-    assert stream(negative=True, pooled=True, prompt=seeds.CADS_PROMPTS - 1, part=seeds.CADS_PARTS - 1) == 2 ** 16 - 1
-    every = {stream(negative=n, pooled=p, prompt=j, part=k) for n in (False, True) for p in (False, True)
-             for j in (0, 1, seeds.CADS_PROMPTS - 1) for k in range(seeds.CADS_PARTS)}
+    assert stream(negative=True, pooled=True, prompt=seeds.CADS_PROMPTS - 1, part=seeds.CADS_PARTS - 1) == 2**16 - 1
+    every = {
+        stream(negative=n, pooled=p, prompt=j, part=k)
+        for n in (False, True)
+        for p in (False, True)
+        for j in (0, 1, seeds.CADS_PROMPTS - 1)
+        for k in range(seeds.CADS_PARTS)
+    }
     assert len(every) == 2 * 2 * 3 * seeds.CADS_PARTS
     for bad in (-1, seeds.CADS_PARTS):
         with pytest.raises(ValueError, match="part"):

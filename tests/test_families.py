@@ -5,6 +5,7 @@ changed at the noisiest call) or refuses with a ValueError naming its input. Cel
 xfails: each says what is wrong, and flips to a failure (XPASS) once someone fixes it. The README's "Model families"
 table is what the cells give (tools/make_family_table.py writes it).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,10 +22,27 @@ import make_family_table
 KNOWN_WRONG: dict[tuple[str, str], str] = {}
 
 #: The prediction form each family's tiny model must have (as its checkpoint's would).
-FORMS = {"sd15": "ε", "sd2_v": "v", "sdxl": "ε", "sdxl_v_zsnr": "v", "sd35": "flow", "flux_dev": "flow",
-         "flux_schnell": "flow", "chroma": "flow", "qwen_image": "flow", "z_image": "flow", "lumina2": "flow",
-         "wan21": "flow", "wan22": "flow", "hunyuan_video": "flow", "ltxv": "flow", "hidream": "flow",
-         "cosmos": "EDM", "cosmos_predict2": "flow", "stable_cascade": "ε"}
+FORMS = {
+    "sd15": "ε",
+    "sd2_v": "v",
+    "sdxl": "ε",
+    "sdxl_v_zsnr": "v",
+    "sd35": "flow",
+    "flux_dev": "flow",
+    "flux_schnell": "flow",
+    "chroma": "flow",
+    "qwen_image": "flow",
+    "z_image": "flow",
+    "lumina2": "flow",
+    "wan21": "flow",
+    "wan22": "flow",
+    "hunyuan_video": "flow",
+    "ltxv": "flow",
+    "hidream": "flow",
+    "cosmos": "EDM",
+    "cosmos_predict2": "flow",
+    "stable_cascade": "ε",
+}
 
 _OUTCOMES: dict[tuple[str, str], families.Outcome] = {}
 
@@ -87,9 +105,18 @@ def test_tiny_model_output_depends_on_the_latent_and_the_prompt(host, name):
     model = families.cached_model(family)
 
     def one_step(seed: int, prompt: int) -> torch.Tensor:
-        return host.ksample(model, family.conditioning(prompt), family.conditioning(prompt + 1),
-                            family.empty_latent(), seed=seed, steps=1, cfg=1.0, sampler_name="euler",
-                            scheduler="simple", denoise=0.5)
+        return host.ksample(
+            model,
+            family.conditioning(prompt),
+            family.conditioning(prompt + 1),
+            family.empty_latent(),
+            seed=seed,
+            steps=1,
+            cfg=1.0,
+            sampler_name="euler",
+            scheduler="simple",
+            denoise=0.5,
+        )
 
     base = one_step(0, 1)
     assert torch.isfinite(base).all()
@@ -110,5 +137,6 @@ def test_readme_table_is_what_the_cells_give(host):
     forms = {name: families.prediction(families.cached_model(families.FAMILIES[name])) for name in built}
     with open(make_family_table.README, encoding="utf-8") as f:
         readme = f.read()
-    assert families.readme_table(readme) == families.render_table(outcomes, forms, missing), \
+    assert families.readme_table(readme) == families.render_table(outcomes, forms, missing), (
         "README table is stale: run .venv/bin/python tools/make_family_table.py"
+    )

@@ -3,6 +3,7 @@
 The MODEL is the exact denoiser of 16 weighted points in 3-D (`hostlib.exact_flow_model`): its network returns, through
 the host's own input scaling and `calculate_denoised`, E[x0 | x] at the exact level of each call.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,10 +49,12 @@ def tiny_flow(host):
 def sample(model, sampler, sigmas, latent, cfg=1.0, positive=None, negative=None, seed=3):
     """The host's SamplerCustom path with its own noise; by default cfg 1 (the exact denoiser is used as it is)."""
     import comfy.sample
+
     cond = [[torch.zeros(1, 1, 8), {}]]
     noise = comfy.sample.prepare_noise(latent, seed)
-    return comfy.sample.sample_custom(model, noise, cfg, sampler, sigmas, positive or cond, negative or cond, latent,
-                                      disable_pbar=True, seed=seed)
+    return comfy.sample.sample_custom(
+        model, noise, cfg, sampler, sigmas, positive or cond, negative or cond, latent, disable_pbar=True, seed=seed
+    )
 
 
 def points_latent(batch):
@@ -60,6 +63,7 @@ def points_latent(batch):
 
 def simple_sigmas(model, steps):
     import comfy.samplers
+
     return comfy.samplers.calculate_sigmas(model.get_model_object("model_sampling"), "simple", steps)
 
 
@@ -79,14 +83,18 @@ def tv_noise_bound(points, samples, p_fail=1e-6):
 def test_the_sampler_sees_the_flow_form_of_const_models(host, pack, flow_model, tiny_flow):
     """`model_form` on the wrapper a host sampler function receives: FLOW for CONST models, VE for v prediction."""
     import comfy.samplers
+
     seen = []
 
     def probe(model, x, sigmas, **kwargs):
         seen.append(pack.nodes.host.model_form(model))
         return x
 
-    for model, latent in ((flow_model, points_latent(1)), (tiny_flow, host.latent(1)["samples"]),
-                          (host.tiny_model("sd15_v"), host.latent(1)["samples"])):
+    for model, latent in (
+        (flow_model, points_latent(1)),
+        (tiny_flow, host.latent(1)["samples"]),
+        (host.tiny_model("sd15_v"), host.latent(1)["samples"]),
+    ):
         sample(model, comfy.samplers.KSAMPLER(probe), simple_sigmas(model, 2), latent)
     assert seen == [pack.samplers.FLOW, pack.samplers.FLOW, pack.samplers.VE]
 
@@ -95,6 +103,7 @@ def test_the_sampler_sees_the_flow_form_of_const_models(host, pack, flow_model, 
 def test_without_churn_it_is_the_hosts_heun_on_flow_models(host, pack, flow_model, tiny_flow, kind):
     """S_churn = 0 on flow models (SamplerCustom, the host's `simple` schedule from t = 1): the host's `heun`."""
     import comfy.samplers
+
     ours = pack.NODE_CLASS_MAPPINGS["SamplerLabHeunChurn"]().get_sampler(0.0, 0.05, 50.0, 1.003)[0]
     theirs = comfy.samplers.sampler_object("heun")
     if kind == "exact":
@@ -105,8 +114,9 @@ def test_without_churn_it_is_the_hosts_heun_on_flow_models(host, pack, flow_mode
     sigmas = simple_sigmas(model, 3)
     assert sigmas[0].item() == 1.0
     expected = sample(model, theirs, sigmas, latent, **guidance)
-    torch.testing.assert_close(sample(model, ours, sigmas, latent, **guidance), expected, rtol=1e-5,
-                               atol=1e-5 * expected.std().item())
+    torch.testing.assert_close(
+        sample(model, ours, sigmas, latent, **guidance), expected, rtol=1e-5, atol=1e-5 * expected.std().item()
+    )
 
 
 @pytest.mark.parametrize("s_churn", [0.0, 40.0])
@@ -133,8 +143,10 @@ def test_karras_nodes_run_eq5_over_the_noise_level_of_a_flow_model(pack, core, f
     assert torch.equal(ve_levels, core.karras_sigmas(8, 0.0292, 14.6146, 7.0))
     cond = [[torch.zeros(1, 1, 8), {}]]
     latent = {"samples": points_latent(4)}
-    (out,) = nodes["SamplerLabKSampler"]().sample(flow_model, 3, 8, 1.0, cond, cond, latent, 1.0, 7.0, 0.0, 0.05,
-                                                  50.0, 1.0)
-    custom = sample(flow_model, nodes["SamplerLabHeunChurn"]().get_sampler(0.0, 0.05, 50.0, 1.0)[0], levels,
-                    points_latent(4))
+    (out,) = nodes["SamplerLabKSampler"]().sample(
+        flow_model, 3, 8, 1.0, cond, cond, latent, 1.0, 7.0, 0.0, 0.05, 50.0, 1.0
+    )
+    custom = sample(
+        flow_model, nodes["SamplerLabHeunChurn"]().get_sampler(0.0, 0.05, 50.0, 1.0)[0], levels, points_latent(4)
+    )
     torch.testing.assert_close(out["samples"], custom, rtol=1e-5, atol=1e-6)

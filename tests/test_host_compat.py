@@ -1,5 +1,6 @@
 """What differs between host releases (0.3.75 … 0.33): LATENT keys of newer hosts, where the nodes sit in the node
 library, expert inputs marked advanced, search aliases. Runs on whichever host SAMPLERLAB_COMFYUI_ROOT names."""
+
 from __future__ import annotations
 
 import inspect
@@ -10,12 +11,12 @@ import torch
 RATIO_KEYS = ("downscale_ratio_spacial", "downscale_ratio_temporal")
 
 CATEGORIES = {  # where the newest host keeps the built-ins of the same kind
-    "SamplerLabKarrasSigmas": "model/sampling/schedulers",   # beside KarrasScheduler
+    "SamplerLabKarrasSigmas": "model/sampling/schedulers",  # beside KarrasScheduler
     "SamplerLabSpacingSigmas": "model/sampling/schedulers",
-    "SamplerLabHeunChurn": "model/sampling/samplers",        # beside the Sampler* nodes
-    "SamplerLabKSampler": "model/sampling",                  # beside KSampler
-    "SamplerLabZeroTerminalSNR": "model/patch",              # beside ModelSamplingDiscrete (its zsnr option)
-    "SamplerLabCFGRescale": "model/patch",                   # beside RescaleCFG
+    "SamplerLabHeunChurn": "model/sampling/samplers",  # beside the Sampler* nodes
+    "SamplerLabKSampler": "model/sampling",  # beside KSampler
+    "SamplerLabZeroTerminalSNR": "model/patch",  # beside ModelSamplingDiscrete (its zsnr option)
+    "SamplerLabCFGRescale": "model/patch",  # beside RescaleCFG
     "SamplerLabCADS": "model/patch",
 }
 DEMO_CATEGORY = "model/sampling/sampler_lab/demo"
@@ -46,6 +47,7 @@ def pack(host):
 
 def host_takes_ratios() -> bool:
     import comfy.sample
+
     params = inspect.signature(comfy.sample.fix_empty_latent_channels).parameters
     return all(k in params for k in RATIO_KEYS)
 
@@ -54,32 +56,39 @@ def both_ksamplers(host, pack, latent: dict, seed=7, steps=3):
     """(host KSampler output, our KSampler output) for the same LATENT dict (each gets its own copy)."""
     import nodes
     from hostlib import sd15_conditioning
+
     model = host.tiny_model("sd15_eps")
     pos, neg = sd15_conditioning(1), sd15_conditioning(2)
     (theirs,) = nodes.KSampler().sample(model, seed, steps, 5.0, "euler", "karras", pos, neg, dict(latent))
     (ours,) = pack.NODE_CLASS_MAPPINGS["SamplerLabKSampler"]().sample(
-        model, seed, steps, 5.0, pos, neg, dict(latent), 1.0, 7.0, 0.0, 0.05, 50.0, 1.003)
+        model, seed, steps, 5.0, pos, neg, dict(latent), 1.0, 7.0, 0.0, 0.05, 50.0, 1.003
+    )
     return theirs, ours
 
 
 def test_empty_latent_with_downscale_ratios_goes_through_like_the_host_ksampler(host, pack):
     # an empty latent made for a VAE that downscales 4× (the tiny SD1.x model's latent format says 8×)
-    latent = {"samples": torch.zeros(1, 4, 16, 16), "downscale_ratio_spacial": 4, "downscale_ratio_temporal": 1,
-              "batch_index": [0]}
+    latent = {
+        "samples": torch.zeros(1, 4, 16, 16),
+        "downscale_ratio_spacial": 4,
+        "downscale_ratio_temporal": 1,
+        "batch_index": [0],
+    }
     theirs, ours = both_ksamplers(host, pack, latent)
     assert set(ours) == set(theirs)
     assert ours["samples"].shape == theirs["samples"].shape
     assert torch.isfinite(ours["samples"]).all()
     assert set(latent) == {"samples", *RATIO_KEYS, "batch_index"}  # the input LATENT is left as it was
-    if host_takes_ratios():   # ComfyUI >= 0.10: the ratio resizes the empty latent; both keys leave the output
+    if host_takes_ratios():  # ComfyUI >= 0.10: the ratio resizes the empty latent; both keys leave the output
         assert not set(RATIO_KEYS) & set(ours)
         assert tuple(ours["samples"].shape) == (1, 4, 8, 8)
-    else:                     # older hosts know no ratios: the keys pass through untouched, as in the host's KSampler
+    else:  # older hosts know no ratios: the keys pass through untouched, as in the host's KSampler
         assert ours["downscale_ratio_spacial"] == 4 and tuple(ours["samples"].shape) == (1, 4, 16, 16)
 
 
 def test_host_empty_latent_into_our_ksampler_matches_the_host_keys(host, pack):
     import nodes
+
     (empty,) = nodes.EmptyLatentImage().generate(128, 128, 1)
     theirs, ours = both_ksamplers(host, pack, empty)
     assert set(ours) == set(theirs)
@@ -121,7 +130,7 @@ def test_search_aliases_find_the_nodes(pack):
 
 def test_the_server_publishes_categories_advanced_inputs_and_aliases(server):
     info = server.object_info()
-    host_has_aliases = "search_aliases" in info["KSampler"]   # newer hosts send them; 0.3.75 ignores the attribute
+    host_has_aliases = "search_aliases" in info["KSampler"]  # newer hosts send them; 0.3.75 ignores the attribute
     for node_id, category in CATEGORIES.items():
         node = info[node_id]
         assert node["category"] == category

@@ -1,4 +1,5 @@
 """The harness itself: tiny models through the host's own sampling path, and a real server round trip."""
+
 import os
 import sys
 
@@ -11,6 +12,7 @@ import hostserver
 @pytest.mark.parametrize("kind", ["sd15_eps", "sd15_v", "sdxl_eps", "sdxl_v", "flow"])
 def test_tiny_model_samples_finite_through_host_ksampler(host, kind):
     import comfy.model_patcher
+
     model = host.tiny_model(kind)
     assert isinstance(model, comfy.model_patcher.ModelPatcher)
     pos = host.conditioning_for(kind, 1)
@@ -29,11 +31,23 @@ def test_tiny_model_samples_finite_through_host_ksampler(host, kind):
 
 def test_tiny_model_via_comfy_sample_and_batch(host):
     import comfy.sample
+
     model = host.tiny_model("sd15_v")
     lat = host.latent(2)["samples"]
     noise = comfy.sample.prepare_noise(lat, 5)
-    out = comfy.sample.sample(model, noise, 3, 3.0, "dpmpp_2m", "normal", host.sd15_conditioning(1, batch=2),
-                              host.sd15_conditioning(2, batch=2), lat, disable_pbar=True, seed=5)
+    out = comfy.sample.sample(
+        model,
+        noise,
+        3,
+        3.0,
+        "dpmpp_2m",
+        "normal",
+        host.sd15_conditioning(1, batch=2),
+        host.sd15_conditioning(2, batch=2),
+        lat,
+        disable_pbar=True,
+        seed=5,
+    )
     assert out.shape == (2, 4, 16, 16) and torch.isfinite(out).all()
     assert not torch.allclose(out[0], out[1])
 
@@ -41,9 +55,14 @@ def test_tiny_model_via_comfy_sample_and_batch(host):
 def test_model_sampling_types(host):
     import comfy.model_sampling as ms
     from comfy.model_base import ModelType
-    expect = {"sd15_eps": (ms.EPS, ModelType.EPS), "sd15_v": (ms.V_PREDICTION, ModelType.V_PREDICTION),
-              "sdxl_eps": (ms.EPS, ModelType.EPS), "sdxl_v": (ms.V_PREDICTION, ModelType.V_PREDICTION),
-              "flow": (ms.CONST, ModelType.FLOW)}
+
+    expect = {
+        "sd15_eps": (ms.EPS, ModelType.EPS),
+        "sd15_v": (ms.V_PREDICTION, ModelType.V_PREDICTION),
+        "sdxl_eps": (ms.EPS, ModelType.EPS),
+        "sdxl_v": (ms.V_PREDICTION, ModelType.V_PREDICTION),
+        "flow": (ms.CONST, ModelType.FLOW),
+    }
     for kind, (pred, mtype) in expect.items():
         m = host.tiny_model(kind)
         s = m.get_model_object("model_sampling")
@@ -55,6 +74,7 @@ def test_model_sampling_types(host):
             assert isinstance(s, ms.ModelSamplingDiscrete)
             assert abs(float(s.sigma_max) - 14.6146) < 1e-3 and abs(float(s.sigma_min) - 0.0292) < 1e-3
     import comfy.model_base
+
     assert isinstance(host.tiny_model("sdxl_eps").model, comfy.model_base.SDXL)
 
 
@@ -86,6 +106,7 @@ def test_fake_clip_and_vae_work_with_host_nodes(host):
     assert lat["samples"].shape == (1, 4, 16, 16)
     # SDXL: CLIPTextEncodeSDXL (a V3 node) puts the size keys in
     from comfy_extras.nodes_clip_sdxl import CLIPTextEncodeSDXL
+
     _, xclip, _ = host.tiny_checkpoint("sdxl_eps")
     out = CLIPTextEncodeSDXL.execute(xclip, 1024, 1024, 0, 0, 1024, 1024, "g", "l")
     cond = out.result[0] if hasattr(out, "result") else out[0]
@@ -95,6 +116,7 @@ def test_fake_clip_and_vae_work_with_host_nodes(host):
 
 def test_host_nodes_module_is_the_hosts(host):
     import os
+
     nodes = sys.modules["nodes"]
     assert os.path.realpath(nodes.__file__) == os.path.realpath(os.path.join(host.HOST_DIR, "nodes.py"))
     assert hasattr(nodes, "common_ksampler") and hasattr(nodes, "NODE_CLASS_MAPPINGS")
@@ -135,8 +157,7 @@ def test_server_reports_execution_errors(server, host):
     with pytest.raises(hostserver.HostPromptError):
         server.run_prompt(prompt)
     bad = hostserver.tiny_txt2img_prompt("sdxl_eps")
-    bad["pos"] = {"class_type": "SamplerLabTestConditioning", "inputs": {"kind": "sd15_eps", "seed": 0,
-                                                                         "batch": 1}}
+    bad["pos"] = {"class_type": "SamplerLabTestConditioning", "inputs": {"kind": "sd15_eps", "seed": 0, "batch": 1}}
     with pytest.raises(hostserver.HostPromptError) as ei:  # 768-wide context into an SDXL UNet -> runtime error
         server.run_prompt(bad)
     assert ei.value.details and ei.value.details.get("node_type") == "KSampler"

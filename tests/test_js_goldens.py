@@ -1,5 +1,6 @@
 """The JS mirror's golden values (tests/js/goldens.json) are what samplers/ gives today, each within the tolerance its
 entry declares; `node --test tests/js` (run by `make test`) checks js/samplerlab_math.js against them."""
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """The ComfyUI adapter on the real host, in-process: node contract, schedules, sampler, patches."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,24 @@ CONTRACT = {
     "SamplerLabHeunChurn": (["s_churn", "s_tmin", "s_tmax", "s_noise"], ("SAMPLER",)),
     "SamplerLabCFGRescale": (["model", "phi"], ("MODEL",)),
     "SamplerLabCADS": (["model", "noise_scale", "tau1", "tau2", "psi"], ("MODEL",)),
-    "SamplerLabKSampler": (["model", "seed", "steps", "cfg", "positive", "negative", "latent_image", "denoise", "rho",
-                            "s_churn", "s_tmin", "s_tmax", "s_noise"], ("LATENT",)),
+    "SamplerLabKSampler": (
+        [
+            "model",
+            "seed",
+            "steps",
+            "cfg",
+            "positive",
+            "negative",
+            "latent_image",
+            "denoise",
+            "rho",
+            "s_churn",
+            "s_tmin",
+            "s_tmax",
+            "s_noise",
+        ],
+        ("LATENT",),
+    ),
 }
 
 
@@ -40,18 +57,34 @@ def sample_custom(model, sampler, sigmas, latent, seed=3, cfg=5.0, positive=None
     """The host's SamplerCustom path with the host's own noise (seeded per batch index)."""
     import comfy.sample
     from hostlib import sd15_conditioning
+
     positive = positive or sd15_conditioning(1)
     negative = negative or sd15_conditioning(2)
     noise = comfy.sample.prepare_noise(latent["samples"], seed, latent.get("batch_index"))
-    return comfy.sample.sample_custom(model, noise, cfg, sampler, sigmas, positive, negative, latent["samples"],
-                                      callback=callback, disable_pbar=True, seed=seed)
+    return comfy.sample.sample_custom(
+        model,
+        noise,
+        cfg,
+        sampler,
+        sigmas,
+        positive,
+        negative,
+        latent["samples"],
+        callback=callback,
+        disable_pbar=True,
+        seed=seed,
+    )
 
 
 def model_state(model):
     """What a node must not change on its input model."""
     ms = model.get_model_object("model_sampling")
-    return (repr(model.model_options), dict(model.object_patches), repr(model.wrappers),
-            ms.sigmas.clone() if hasattr(ms, "sigmas") else None)
+    return (
+        repr(model.model_options),
+        dict(model.object_patches),
+        repr(model.wrappers),
+        ms.sigmas.clone() if hasattr(ms, "sigmas") else None,
+    )
 
 
 def assert_state_equal(before, after):
@@ -92,12 +125,15 @@ def test_karras_sigmas_default_to_the_model_range(host, nodes):
     assert explicit[0].item() == pytest.approx(5.0) and explicit[-2].item() == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("kwargs, word", [
-    (dict(steps=10, sigma_min=0.0, sigma_max=0.0, rho=7.0), "model"),
-    (dict(steps=10, sigma_min=1.0, sigma_max=0.5, rho=7.0), "sigma_min"),
-    (dict(steps=10, sigma_min=0.1, sigma_max=10.0, rho=0.0), "rho"),
-    (dict(steps=0, sigma_min=0.1, sigma_max=10.0, rho=7.0), "steps"),
-])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(steps=10, sigma_min=0.0, sigma_max=0.0, rho=7.0), "model"),
+        (dict(steps=10, sigma_min=1.0, sigma_max=0.5, rho=7.0), "sigma_min"),
+        (dict(steps=10, sigma_min=0.1, sigma_max=10.0, rho=0.0), "rho"),
+        (dict(steps=0, sigma_min=0.1, sigma_max=10.0, rho=7.0), "steps"),
+    ],
+)
 def test_karras_sigmas_bad_input_names_the_input(nodes, kwargs, word):
     with pytest.raises(ValueError, match=word):
         nodes["SamplerLabKarrasSigmas"].get_sigmas(**kwargs)
@@ -118,6 +154,7 @@ def test_spacing_sigmas_from_the_model_schedule(host, nodes, core):
 
 def test_discrete_only_nodes_refuse_a_continuous_model(host, nodes):
     import comfy_extras.nodes_model_advanced as advanced
+
     model = host.tiny_model("sd15_v")
     continuous = advanced.ModelSamplingContinuousEDM().patch(model, "v_prediction", 120.0, 0.002)[0]
     with pytest.raises(ValueError, match="model"):
@@ -133,7 +170,7 @@ def test_zero_terminal_snr_rescales_a_clone(host, nodes, core):
     assert_state_equal(before, model_state(model))
     old = model.get_model_object("model_sampling").sigmas.double()
     new = patched.get_model_object("model_sampling").sigmas.double()
-    sqrt_old, sqrt_new = (1 + old ** 2) ** -0.5, (1 + new ** 2) ** -0.5
+    sqrt_old, sqrt_new = (1 + old**2) ** -0.5, (1 + new**2) ** -0.5
     # Lin et al. Algorithm 1: sqrt(ᾱ) shifted so the last is 0 and scaled so the first is unchanged.
     expected = (sqrt_old - sqrt_old[-1]) * sqrt_old[0] / (sqrt_old[0] - sqrt_old[-1])
     torch.testing.assert_close(sqrt_new[:-1], expected[:-1], rtol=1e-4, atol=1e-7)
@@ -155,6 +192,7 @@ def test_zero_terminal_snr_refuses_eps_prediction(host, nodes):
 def counting(model):
     """A clone of model whose diffusion-model calls are counted (list of σ per call)."""
     import comfy.patcher_extension
+
     calls = []
 
     def count(executor, x, t, *args, **kwargs):
@@ -171,8 +209,9 @@ def test_heun_churn_sampler_costs_2n_minus_1_calls_and_reports_progress(host, no
     sigmas = core.karras_sigmas(6, 0.0292, 14.61, 7.0)
     steps_seen = []
     sampler = nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.05, 50.0, 1.0)[0]
-    out = sample_custom(model, sampler, sigmas, host.latent(1), callback=lambda i, x0, x,
-                        total: steps_seen.append((i, total)))
+    out = sample_custom(
+        model, sampler, sigmas, host.latent(1), callback=lambda i, x0, x, total: steps_seen.append((i, total))
+    )
     assert torch.isfinite(out).all()
     assert len(calls) == 2 * 6 - 1
     assert steps_seen == [(i, 6) for i in range(6)]
@@ -185,8 +224,9 @@ def test_heun_churn_same_seed_same_result_and_per_sample_noise(host, nodes, core
     batch = sample_custom(model, churn, sigmas, host.latent(3), seed=11)
     again = sample_custom(model, churn, sigmas, host.latent(3), seed=11)
     assert torch.equal(batch, again)
-    plain = sample_custom(model, nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas,
-                          host.latent(3), seed=11)
+    plain = sample_custom(
+        model, nodes["SamplerLabHeunChurn"].get_sampler(0.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(3), seed=11
+    )
     scale = batch.std().item()
     assert (batch - plain).abs().max().item() > 0.05 * scale  # churn does something
     for k in range(3):
@@ -206,8 +246,22 @@ def test_heun_churn_refuses_crossed_window_and_nan_latent(host, nodes, core):
 
 def ksampler(nodes, model, latent, seed=5, steps=4, denoise=1.0, rho=7.0, s_churn=10.0):
     from hostlib import sd15_conditioning
-    return nodes["SamplerLabKSampler"].sample(model, seed, steps, 5.0, sd15_conditioning(1), sd15_conditioning(2),
-                                              latent, denoise, rho, s_churn, 0.0, 1e3, 1.0)[0]["samples"]
+
+    return nodes["SamplerLabKSampler"].sample(
+        model,
+        seed,
+        steps,
+        5.0,
+        sd15_conditioning(1),
+        sd15_conditioning(2),
+        latent,
+        denoise,
+        rho,
+        s_churn,
+        0.0,
+        1e3,
+        1.0,
+    )[0]["samples"]
 
 
 def test_ksampler_is_karras_plus_heun_churn_and_reproducible(host, nodes, core):
@@ -216,8 +270,9 @@ def test_ksampler_is_karras_plus_heun_churn_and_reproducible(host, nodes, core):
     assert torch.equal(out, ksampler(nodes, model, host.latent(2)))
     ms = model.get_model_object("model_sampling")
     sigmas = core.karras_sigmas(4, float(ms.sigma_min), float(ms.sigma_max), 7.0)
-    manual = sample_custom(model, nodes["SamplerLabHeunChurn"].get_sampler(10.0, 0.0, 1e3, 1.0)[0], sigmas,
-                           host.latent(2), seed=5)
+    manual = sample_custom(
+        model, nodes["SamplerLabHeunChurn"].get_sampler(10.0, 0.0, 1e3, 1.0)[0], sigmas, host.latent(2), seed=5
+    )
     assert torch.equal(out, manual)
     alone = ksampler(nodes, model, {"samples": torch.zeros(1, 4, 16, 16), "batch_index": [1]})
     torch.testing.assert_close(alone[0], out[1], rtol=1e-4, atol=1e-4 * out.std().item())
@@ -228,11 +283,22 @@ def test_ksampler_is_karras_plus_heun_churn_and_reproducible(host, nodes, core):
 def test_ksampler_matches_the_hosts_heun_karras_with_churn_off(host, nodes, denoise):
     """With S_churn = 0 the EDM KSampler is the host's KSampler with heun + karras (ρ = 7), partial denoise included."""
     from hostlib import ksample, sd15_conditioning
+
     model = host.tiny_model("sd15_eps")
     start = host.latent(2, seed=4)
     ours = ksampler(nodes, model, start, steps=4, denoise=denoise, s_churn=0.0)
-    theirs = ksample(model, sd15_conditioning(1), sd15_conditioning(2), start, seed=5, steps=4, cfg=5.0,
-                     sampler_name="heun", scheduler="karras", denoise=denoise)
+    theirs = ksample(
+        model,
+        sd15_conditioning(1),
+        sd15_conditioning(2),
+        start,
+        seed=5,
+        steps=4,
+        cfg=5.0,
+        sampler_name="heun",
+        scheduler="karras",
+        denoise=denoise,
+    )
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4 * theirs.std().item())
     assert not torch.allclose(ours, start["samples"])
 
@@ -253,22 +319,29 @@ def post_cfg_args(model, batch=3, seed=0):
     sigma = torch.tensor([0.5, 2.0, 9.0][:batch])
     cond, uncond = torch.randn(batch, 4, 8, 8, generator=g), torch.randn(batch, 4, 8, 8, generator=g) * 0.5
     guided = uncond + 7.0 * (cond - uncond)
-    return {"denoised": guided, "cond_denoised": cond, "uncond_denoised": uncond, "sigma": sigma, "input": x,
-            "cond_scale": 7.0, "model": model.model}
+    return {
+        "denoised": guided,
+        "cond_denoised": cond,
+        "uncond_denoised": uncond,
+        "sigma": sigma,
+        "input": x,
+        "cond_scale": 7.0,
+        "model": model.model,
+    }
 
 
 def native(kind, x, sigma, denoised):
     """The model's own output for a denoised prediction, from the textbook formulas (x = x0 + σε, ComfyUI's scaling)."""
     s = sigma.view(-1, 1, 1, 1)
     if kind == "sd15_v":  # D = x/(σ²+1) − v·σ/sqrt(σ²+1)
-        return (x / (s ** 2 + 1) - denoised) * (s ** 2 + 1) ** 0.5 / s
+        return (x / (s**2 + 1) - denoised) * (s**2 + 1) ** 0.5 / s
     return (x - denoised) / s  # ε for eps models; flow velocity ε − x0 for CONST (x = (1−σ)x0 + σε)
 
 
 def from_native(kind, x, sigma, output):
     s = sigma.view(-1, 1, 1, 1)
     if kind == "sd15_v":
-        return x / (s ** 2 + 1) - output * s / (s ** 2 + 1) ** 0.5
+        return x / (s**2 + 1) - output * s / (s**2 + 1) ** 0.5
     return x - output * s
 
 
@@ -281,8 +354,14 @@ def test_cfg_rescale_works_in_the_model_prediction_space(host, nodes, core, kind
     (post_cfg,) = patched.model_options["sampler_post_cfg_function"]
     args = post_cfg_args(model)
     x, sigma = args["input"], args["sigma"]
-    expected = from_native(kind, x, sigma, core.rescale_cfg(native(kind, x, sigma, args["cond_denoised"]),
-                                                        native(kind, x, sigma, args["uncond_denoised"]), 7.0, 0.7))
+    expected = from_native(
+        kind,
+        x,
+        sigma,
+        core.rescale_cfg(
+            native(kind, x, sigma, args["cond_denoised"]), native(kind, x, sigma, args["uncond_denoised"]), 7.0, 0.7
+        ),
+    )
     torch.testing.assert_close(post_cfg(args), expected, rtol=1e-5, atol=1e-5)
     # per sample: changing sample 2 leaves samples 0 and 1 alone
     other = dict(args, cond_denoised=args["cond_denoised"].clone())
@@ -293,10 +372,12 @@ def test_cfg_rescale_works_in_the_model_prediction_space(host, nodes, core, kind
 def test_cfg_rescale_phi_zero_is_plain_cfg_and_chains(host, nodes):
     model = host.tiny_model("sd15_eps")
     from hostlib import ksample, sd15_conditioning
+
     pos, neg = sd15_conditioning(1), sd15_conditioning(2)
     plain = ksample(model, pos, neg, host.latent(2), seed=1, cfg=9.0)
-    assert torch.equal(ksample(nodes["SamplerLabCFGRescale"].patch(model, 0.0)[0], pos, neg, host.latent(2), seed=1,
-                               cfg=9.0), plain)
+    assert torch.equal(
+        ksample(nodes["SamplerLabCFGRescale"].patch(model, 0.0)[0], pos, neg, host.latent(2), seed=1, cfg=9.0), plain
+    )
     rescaled = ksample(nodes["SamplerLabCFGRescale"].patch(model, 1.0)[0], pos, neg, host.latent(2), seed=1, cfg=9.0)
     assert torch.isfinite(rescaled).all() and not torch.allclose(rescaled, plain)
     seen = []
@@ -311,12 +392,18 @@ def test_cfg_rescale_phi_zero_is_plain_cfg_and_chains(host, nodes):
 def recorder(model):
     """A clone whose diffusion-model inputs (after any earlier wrappers) are recorded per call."""
     import comfy.patcher_extension
+
     calls = []
 
     def record(executor, x, t, c_concat, c_crossattn, control, transformer_options, **kwargs):
-        calls.append({"sigma": t.clone(), "c": c_crossattn.clone(),
-                      "y": kwargs.get("y").clone() if kwargs.get("y") is not None else None,
-                      "chunks": list(transformer_options["cond_or_uncond"])})
+        calls.append(
+            {
+                "sigma": t.clone(),
+                "c": c_crossattn.clone(),
+                "y": kwargs.get("y").clone() if kwargs.get("y") is not None else None,
+                "chunks": list(transformer_options["cond_or_uncond"]),
+            }
+        )
         return executor(x, t, c_concat, c_crossattn, control, transformer_options, **kwargs)
 
     m = model.clone()
@@ -366,8 +453,9 @@ def test_cads_noises_positive_tokens_and_pooled_only_at_high_noise(host, nodes, 
             torch.testing.assert_close(c.mean(dim=(1, 2)), ref.mean(dim=(1, 2)), atol=1e-4, rtol=0)
             torch.testing.assert_close(c.std(dim=(1, 2)), ref.std(dim=(1, 2)), rtol=1e-4, atol=0)
     assert noised >= 2 and clean >= 2
-    deltas = [call["c"] - plain["c"] for call,
-              plain in zip(calls, plain_calls) if not torch.equal(call["c"], plain["c"])]
+    deltas = [
+        call["c"] - plain["c"] for call, plain in zip(calls, plain_calls) if not torch.equal(call["c"], plain["c"])
+    ]
     assert not torch.allclose(deltas[0], deltas[1])  # fresh noise at each call
 
 
@@ -389,8 +477,9 @@ def test_cads_noise_is_per_sample_and_reproducible(host, nodes):
     batch_out, batch_calls, _, _ = cads_run(host, nodes, model, batch=3, seed=9)
     again, _, _, _ = cads_run(host, nodes, model, batch=3, seed=9)
     assert torch.equal(batch_out, again)
-    alone_out, alone_calls, _, _ = cads_run(host, nodes, model,
-                                            latent={"samples": torch.zeros(1, 4, 16, 16), "batch_index": [2]}, seed=9)
+    alone_out, alone_calls, _, _ = cads_run(
+        host, nodes, model, latent={"samples": torch.zeros(1, 4, 16, 16), "batch_index": [2]}, seed=9
+    )
     for call, single in zip(batch_calls, alone_calls):
         torch.testing.assert_close(single["c"][rows_of(single, 0)][0], call["c"][rows_of(call, 0)][2])
     torch.testing.assert_close(alone_out[0], batch_out[2], rtol=1e-4, atol=1e-4 * batch_out.std().item())
@@ -426,6 +515,7 @@ def test_cads_options_and_bad_input(host, nodes):
 
 def test_ksampler_reports_progress_through_the_host_hook(host, nodes, monkeypatch):
     import comfy.utils
+
     # Newer hosts (0.33) throttle the hook to one call per 100 ms between the first and the last step.
     monkeypatch.setattr(comfy.utils, "PROGRESS_THROTTLE_MIN_INTERVAL", 0.0, raising=False)
     seen = []
@@ -441,6 +531,7 @@ def test_ksampler_reports_progress_through_the_host_hook(host, nodes, monkeypatc
 def test_model_sampling_on_cpu_follows_buffer_changes(host):
     """CADS computes γ(t) on a CPU copy of model_sampling (no device sync per call); the copy follows the original."""
     import importlib
+
     on_cpu = importlib.import_module(host.import_pack().__name__ + ".nodes.host").on_cpu
     ms = host.tiny_model("sd15_eps").get_model_object("model_sampling")
     first = on_cpu(ms)

@@ -1,4 +1,5 @@
 """CFG rescale (Lin et al. 2024, Algorithm 2) and CADS (Sadat et al. 2024) against their formulas."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,9 @@ def test_phi_mixes_linearly():
     guided = uncond + 7.5 * (cond - uncond)
     full = S.rescale_cfg(cond, uncond, 7.5, 1.0)
     torch.testing.assert_close(S.rescale_cfg(cond, uncond, 7.5, 0.7), 0.7 * full + 0.3 * guided)  # eq. 16
-    torch.testing.assert_close(S.rescale_guided(guided, cond, 0.7), S.rescale_cfg(cond, uncond, 7.5, 0.7), rtol=0,
-                               atol=0)
+    torch.testing.assert_close(
+        S.rescale_guided(guided, cond, 0.7), S.rescale_cfg(cond, uncond, 7.5, 0.7), rtol=0, atol=0
+    )
 
 
 def test_samples_are_not_coupled():
@@ -51,8 +53,9 @@ def test_samples_are_not_coupled():
     cond2[1] *= 10
     uncond2[1] += 3
     after = S.rescale_cfg(cond2, uncond2, 5.0, 0.7)
-    assert torch.equal(after[0], before[0]) and torch.equal(after[2], before[2]) and not torch.equal(after[1],
-                                                                                                     before[1])
+    assert (
+        torch.equal(after[0], before[0]) and torch.equal(after[2], before[2]) and not torch.equal(after[1], before[1])
+    )
 
 
 def test_video_tensors_use_all_non_batch_dims():
@@ -82,13 +85,17 @@ def test_rescale_in_half_precision(dtype):
     torch.testing.assert_close(half.float(), full, rtol=0.02, atol=0.05 * full.abs().max().item())
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda c, u: S.rescale_cfg(c, u, 7.5, 1.5), "phi"), (lambda c, u: S.rescale_cfg(c, u, 7.5, -0.1), "phi"),
-    (lambda c, u: S.rescale_cfg(c, u, 7.5, float("nan")), "phi"),
-    (lambda c, u: S.rescale_cfg(c, u[:2], 7.5, 0.5), "shape"),
-    (lambda c, u: S.rescale_guided(c, c[..., :4], 0.5), "shape"),
-    (lambda c, u: S.rescale_guided(c[0, 0, 0], c[0, 0, 0], 0.5), "dims"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda c, u: S.rescale_cfg(c, u, 7.5, 1.5), "phi"),
+        (lambda c, u: S.rescale_cfg(c, u, 7.5, -0.1), "phi"),
+        (lambda c, u: S.rescale_cfg(c, u, 7.5, float("nan")), "phi"),
+        (lambda c, u: S.rescale_cfg(c, u[:2], 7.5, 0.5), "shape"),
+        (lambda c, u: S.rescale_guided(c, c[..., :4], 0.5), "shape"),
+        (lambda c, u: S.rescale_guided(c[0, 0, 0], c[0, 0, 0], 0.5), "dims"),
+    ],
+)
 def test_rescale_refuses_bad_input(call, name):
     cond, uncond = predictions()
     with pytest.raises(ValueError, match=name):
@@ -111,9 +118,9 @@ def test_cads_gamma_schedule():
 
 def embeddings(shape=(3, 77, 32), seed=0):
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g) * torch.tensor([0.5, 1.0, 2.0]).view(-1, 1,
-                                                                                1) + torch.tensor([-1.0, 0.0,
-                                                                                                   3.0]).view(-1, 1, 1)
+    return torch.randn(shape, generator=g) * torch.tensor([0.5, 1.0, 2.0]).view(-1, 1, 1) + torch.tensor(
+        [-1.0, 0.0, 3.0]
+    ).view(-1, 1, 1)
 
 
 def test_cads_noise_formula_with_explicit_noise():
@@ -122,8 +129,9 @@ def test_cads_noise_formula_with_explicit_noise():
     out = S.cads_noise(y, gamma, 0.25, rescale=False, noise=noise)
     expected = gamma.view(-1, 1, 1).sqrt() * y + 0.25 * (1 - gamma.view(-1, 1, 1)).sqrt() * noise
     torch.testing.assert_close(out, expected)
-    torch.testing.assert_close(S.cads_noise(y, 0.3, 0.25, rescale=False, noise=noise),
-                               0.3 ** 0.5 * y + 0.25 * 0.7 ** 0.5 * noise)
+    torch.testing.assert_close(
+        S.cads_noise(y, 0.3, 0.25, rescale=False, noise=noise), 0.3**0.5 * y + 0.25 * 0.7**0.5 * noise
+    )
 
 
 def test_cads_rescale_restores_mean_and_std_per_sample():
@@ -158,15 +166,23 @@ def test_cads_noise_is_reproducible_from_the_generator():
     torch.randn(10)
     assert torch.equal(first, run(7))  # the global RNG plays no part
     explicit = torch.randn(y.shape, generator=torch.Generator().manual_seed(9))
-    assert torch.equal(S.cads_noise(y, 0.5, 0.3, noise=explicit, generator=torch.Generator().manual_seed(7)),
-                       S.cads_noise(y, 0.5, 0.3, noise=explicit))  # explicit noise wins
+    assert torch.equal(
+        S.cads_noise(y, 0.5, 0.3, noise=explicit, generator=torch.Generator().manual_seed(7)),
+        S.cads_noise(y, 0.5, 0.3, noise=explicit),
+    )  # explicit noise wins
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(gamma=1.5), "gamma"), (dict(gamma=torch.tensor([0.5, 0.5])), "gamma"),
-    (dict(noise_scale=-1.0), "noise_scale"),
-    (dict(psi=2.0), "psi"), (dict(noise=torch.zeros(3, 77)), "noise"), (dict(generator=None), "generator"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(gamma=1.5), "gamma"),
+        (dict(gamma=torch.tensor([0.5, 0.5])), "gamma"),
+        (dict(noise_scale=-1.0), "noise_scale"),
+        (dict(psi=2.0), "psi"),
+        (dict(noise=torch.zeros(3, 77)), "noise"),
+        (dict(generator=None), "generator"),
+    ],
+)
 def test_cads_noise_refuses_bad_input(kwargs, name):
     args = dict(gamma=0.5, noise_scale=0.25, generator=torch.Generator().manual_seed(0)) | kwargs
     with pytest.raises(ValueError, match=name):
@@ -179,9 +195,10 @@ def test_cads_stream_scheme_names_each_part_and_is_stable():
     assert [S.cads_stream(negative=n, pooled=p) for n in (False, True) for p in (False, True)] == [0, 1, 2, 3]
     assert S.cads_stream(negative=False, pooled=False, prompt=1) == 4  # the second AND-prompt / combined entry
     last = S.cads_stream(negative=True, pooled=True, prompt=S.CADS_PROMPTS - 1, part=3)
-    assert last == 2 ** 16 - 1  # call_seed's last stream
-    parts = {S.cads_stream(negative=n, pooled=p, prompt=j) for n in (False, True) for p in (False, True)
-             for j in range(50)}
+    assert last == 2**16 - 1  # call_seed's last stream
+    parts = {
+        S.cads_stream(negative=n, pooled=p, prompt=j) for n in (False, True) for p in (False, True) for j in range(50)
+    }
     assert len(parts) == 200
     for prompt in (-1, S.CADS_PROMPTS):
         with pytest.raises(ValueError, match="prompt"):
@@ -190,10 +207,10 @@ def test_cads_stream_scheme_names_each_part_and_is_stable():
 
 def test_cads_noise_seeds_mix_the_extra_seed_into_the_sample_seed():
     streams = [S.cads_stream(negative=False, pooled=False), S.cads_stream(negative=True, pooled=True, prompt=1)]
-    seeds = S.cads_noise_seeds([123, 456], [14.614641189575195, 0.5], streams, 2 ** 64 - 1)
+    seeds = S.cads_noise_seeds([123, 456], [14.614641189575195, 0.5], streams, 2**64 - 1)
     assert seeds == [927988500997339030, 3115186187237890407]  # pinned: the scheme must not drift
-    assert seeds[0] == S.call_seed(123 ^ (2 ** 63 - 1), 14.614641189575195, 0)  # the extra seed's low 63 bits
-    assert S.mixed_seed(123, 0) == 123 and S.mixed_seed(123, 2 ** 63) == 123
+    assert seeds[0] == S.call_seed(123 ^ (2**63 - 1), 14.614641189575195, 0)  # the extra seed's low 63 bits
+    assert S.mixed_seed(123, 0) == 123 and S.mixed_seed(123, 2**63) == 123
     assert S.cads_noise_seeds([123], [0.5], [0], 0) == [S.call_seed(123, 0.5, 0)]
     with pytest.raises(ValueError, match="one sample seed"):
         S.cads_noise_seeds([1, 2], [0.5], [0, 0], 0)
@@ -215,13 +232,13 @@ def _v_denoised(sigma, output, x):
     """D of a v-prediction model (Karras et al. 2022, Table 1 with σ_data = 1): c_skip = 1/(σ² + 1),
     c_out = −σ/√(σ² + 1)."""
     s = sigma.reshape(-1, *([1] * (x.ndim - 1)))
-    return x / (s ** 2 + 1) - output * s / (s ** 2 + 1).sqrt()
+    return x / (s**2 + 1) - output * s / (s**2 + 1).sqrt()
 
 
 def test_skip_part_reads_c_skip_off_the_hosts_formula():
     x = torch.randn(3, 4, 5, 5, generator=torch.Generator().manual_seed(2))
     sigma = torch.tensor([0.5, 3.0, 14.6])
-    torch.testing.assert_close(S.skip_part(_v_denoised, sigma, x), x / (sigma ** 2 + 1).reshape(-1, 1, 1, 1))
+    torch.testing.assert_close(S.skip_part(_v_denoised, sigma, x), x / (sigma**2 + 1).reshape(-1, 1, 1, 1))
 
 
 def test_rescale_guided_output_rescales_the_models_own_output():

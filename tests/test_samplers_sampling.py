@@ -1,4 +1,5 @@
 """EDM Algorithm 2 and Euler against an analytic oracle: the exact denoiser of a Gaussian mixture."""
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,7 @@ def rmse(a, b):
 
 def log_density(x, sigma, means, weights, std):
     """log p(x; σ) of the noised mixture Σ w_k N(μ_k, (s² + σ²)I), written out directly."""
-    var = std ** 2 + sigma ** 2
+    var = std**2 + sigma**2
     sq = ((x[:, None, :] - means[None]) ** 2).sum(-1)
     log_norm = -0.5 * means.shape[1] * torch.log(2 * math.pi * var)
     return torch.logsumexp((weights / weights.sum()).log() + log_norm[:, None] - sq / (2 * var[:, None]), dim=1)
@@ -49,11 +50,12 @@ def test_mixture_denoiser_satisfies_tweedie(mixture, std):
     denoiser = S.gaussian_mixture_denoiser(means, weights, std)
     sigma = torch.tensor([0.3, 0.7, 1.5, 4.0, 20.0], dtype=torch.float64)
     centre = means[torch.tensor([0, 1, 2, 3, 4])]
-    x = (centre + sigma[:, None] * torch.randn(5, DIM, generator=torch.Generator().manual_seed(2), dtype=torch.float64))
+    x = centre + sigma[:, None] * torch.randn(5, DIM, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     x.requires_grad_(True)
-    grad, = torch.autograd.grad(log_density(x, sigma, means, weights, std).sum(), x)
-    torch.testing.assert_close(denoiser(x.detach(), sigma), x.detach() + sigma[:, None] ** 2 * grad, rtol=1e-9,
-                               atol=1e-9)
+    (grad,) = torch.autograd.grad(log_density(x, sigma, means, weights, std).sum(), x)
+    torch.testing.assert_close(
+        denoiser(x.detach(), sigma), x.detach() + sigma[:, None] ** 2 * grad, rtol=1e-9, atol=1e-9
+    )
 
 
 def test_mixture_denoiser_limits(mixture):
@@ -97,6 +99,7 @@ def counted(denoiser):
     def wrapped(x, sigma):
         calls.append(sigma.clone())
         return denoiser(x, sigma)
+
     return wrapped, calls
 
 
@@ -132,15 +135,21 @@ def test_churn_noise_is_injected_at_sigma_hat_with_the_right_std():
     s_churn, s_tmin, s_tmax, s_noise = 2.0, 0.1, float(sigmas[2]), 1.3  # s_tmax exactly σ_2: bounds are inclusive
     steps, seen = [], []
     # identity denoiser: d = 0, so x moves only by the churn noise, and D sees x̂ at σ̂
-    S.sample_heun_churn(lambda x, sigma: seen.append((x.clone(), sigma.clone())) or x, torch.zeros(16, 4096), sigmas,
-                        s_churn=s_churn, s_tmin=s_tmin, s_tmax=s_tmax, s_noise=s_noise,
-                        callback=lambda info: steps.append({k: (v.clone() if torch.is_tensor(v) else v) for k,
-                                                            v in info.items()}))
+    S.sample_heun_churn(
+        lambda x, sigma: seen.append((x.clone(), sigma.clone())) or x,
+        torch.zeros(16, 4096),
+        sigmas,
+        s_churn=s_churn,
+        s_tmin=s_tmin,
+        s_tmax=s_tmax,
+        s_noise=s_noise,
+        callback=lambda info: steps.append({k: (v.clone() if torch.is_tensor(v) else v) for k, v in info.items()}),
+    )
     previous = torch.zeros(16, 4096)
     gammas = []
     for s in steps:
         sigma = s["sigma"].item()
-        gamma = min(s_churn / 8, 2 ** 0.5 - 1) if s_tmin <= sigma <= s_tmax else 0.0
+        gamma = min(s_churn / 8, 2**0.5 - 1) if s_tmin <= sigma <= s_tmax else 0.0
         gammas.append(gamma)
         assert s["sigma_hat"].item() == pytest.approx(sigma * (1 + gamma), rel=1e-6)
         assert any(torch.equal(x, s["x"]) and torch.equal(sig, s["sigma_hat"].expand(16)) for x, sig in seen)
@@ -148,7 +157,7 @@ def test_churn_noise_is_injected_at_sigma_hat_with_the_right_std():
         if gamma == 0:
             assert torch.equal(added, torch.zeros_like(added))
         else:
-            expected_std = math.sqrt(s["sigma_hat"].item() ** 2 - sigma ** 2) * s_noise
+            expected_std = math.sqrt(s["sigma_hat"].item() ** 2 - sigma**2) * s_noise
             assert added.std().item() == pytest.approx(expected_std, rel=0.03)
             assert abs(added.mean().item()) < 0.03 * expected_std
         previous = s["x"]
@@ -157,26 +166,32 @@ def test_churn_noise_is_injected_at_sigma_hat_with_the_right_std():
 
 def test_gamma_is_capped_at_sqrt2_minus_1():
     hats = []
-    S.sample_heun_churn(lambda x, sigma: x, torch.zeros(2, 3), S.karras_sigmas(4, 0.1, 10.0), s_churn=1000.0,
-                        callback=lambda info: hats.append((info["sigma_hat"] / info["sigma"]).item()))
-    assert hats == pytest.approx([2 ** 0.5] * 4, rel=1e-6)
+    S.sample_heun_churn(
+        lambda x, sigma: x,
+        torch.zeros(2, 3),
+        S.karras_sigmas(4, 0.1, 10.0),
+        s_churn=1000.0,
+        callback=lambda info: hats.append((info["sigma_hat"] / info["sigma"]).item()),
+    )
+    assert hats == pytest.approx([2**0.5] * 4, rel=1e-6)
 
 
 def gaussian_denoiser(x, sigma):
     """Ideal denoiser of N(0, I) data, elementwise, so a sample's result cannot depend on its batch."""
     sigma = sigma.reshape(-1, *([1] * (x.ndim - 1)))
-    return x / (1 + sigma ** 2)
+    return x / (1 + sigma**2)
 
 
 def test_per_sample_noise_is_independent_of_the_batch():
     x = torch.randn(3, 4, 8, 8, generator=torch.Generator().manual_seed(4)) * 10
     sigmas = S.karras_sigmas(6, 0.01, 10.0)
-    run = lambda x, seeds: S.sample_heun_churn(gaussian_denoiser, x, sigmas, s_churn=20.0,
-                                              noise_sampler=S.per_sample_noise_sampler(x, seeds))
+    run = lambda x, seeds: S.sample_heun_churn(
+        gaussian_denoiser, x, sigmas, s_churn=20.0, noise_sampler=S.per_sample_noise_sampler(x, seeds)
+    )
     batch = run(x, [5, 6, 7])
     assert torch.equal(batch, run(x, [5, 6, 7]))
     for k, seed in enumerate([5, 6, 7]):
-        assert torch.equal(run(x[k:k + 1], [seed])[0], batch[k])
+        assert torch.equal(run(x[k : k + 1], [seed])[0], batch[k])
     other = run(x, [5, 9, 7])
     assert not torch.allclose(other[1], batch[1]) and torch.equal(other[0], batch[0])
     assert torch.equal(S.sample_heun_churn(gaussian_denoiser, x, sigmas, s_churn=20.0), run(x, [0, 1, 2]))
@@ -189,17 +204,20 @@ def test_per_sample_noise_is_independent_of_the_batch():
         S.per_sample_noise_sampler(x, [1, 2])
 
 
-@pytest.mark.parametrize("change, name", [
-    (lambda x, s: (x.index_fill(1, torch.tensor([0]), float("nan")), s), r"\bx\b"),
-    (lambda x, s: (x.index_fill(1, torch.tensor([0]), float("inf")), s), r"\bx\b"),
-    (lambda x, s: (x, torch.cat([s[:1] * float("inf"), s[1:]])), "sigmas"),
-    (lambda x, s: (x, torch.cat([s[:2], s[2:3] * float("nan"), s[3:]])), "sigmas"),
-    (lambda x, s: (x, s.flip(0)), "sigmas"),
-    (lambda x, s: (x, s[:1]), "sigmas"),
-    (lambda x, s: (x, s[None]), "sigmas"),
-    (lambda x, s: (x, s - 0.2), "sigmas"),
-    (lambda x, s: (x, torch.cat([s[:2], s.new_zeros(2)])), "sigmas"),  # 0 before the end would divide by 0
-])
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        (lambda x, s: (x.index_fill(1, torch.tensor([0]), float("nan")), s), r"\bx\b"),
+        (lambda x, s: (x.index_fill(1, torch.tensor([0]), float("inf")), s), r"\bx\b"),
+        (lambda x, s: (x, torch.cat([s[:1] * float("inf"), s[1:]])), "sigmas"),
+        (lambda x, s: (x, torch.cat([s[:2], s[2:3] * float("nan"), s[3:]])), "sigmas"),
+        (lambda x, s: (x, s.flip(0)), "sigmas"),
+        (lambda x, s: (x, s[:1]), "sigmas"),
+        (lambda x, s: (x, s[None]), "sigmas"),
+        (lambda x, s: (x, s - 0.2), "sigmas"),
+        (lambda x, s: (x, torch.cat([s[:2], s.new_zeros(2)])), "sigmas"),  # 0 before the end would divide by 0
+    ],
+)
 def test_bad_input_is_refused_before_the_loop(change, name):
     calls = []
     x, sigmas = change(torch.zeros(2, 4), S.karras_sigmas(4, 0.1, 10.0))
@@ -209,10 +227,16 @@ def test_bad_input_is_refused_before_the_loop(change, name):
     assert not calls
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(s_churn=-1.0), "s_churn"), (dict(s_churn=float("nan")), "s_churn"), (dict(s_noise=-0.1), "s_noise"),
-    (dict(s_tmin=5.0, s_tmax=1.0), "s_tmin"), (dict(s_tmin=float("nan")), "s_tmin"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(s_churn=-1.0), "s_churn"),
+        (dict(s_churn=float("nan")), "s_churn"),
+        (dict(s_noise=-0.1), "s_noise"),
+        (dict(s_tmin=5.0, s_tmax=1.0), "s_tmin"),
+        (dict(s_tmin=float("nan")), "s_tmin"),
+    ],
+)
 def test_bad_churn_settings_are_refused(kwargs, name):
     with pytest.raises(ValueError, match=name):
         S.sample_heun_churn(lambda x, sigma: x, torch.zeros(1, 2), S.karras_sigmas(3, 0.1, 10.0), **kwargs)
@@ -247,7 +271,7 @@ def test_seed_scheme_per_sample_and_per_call():
     noise = torch.randn(3, 4, 8, 8, generator=torch.Generator().manual_seed(0))
     seeds = S.sample_seeds(7, noise, 3)
     assert S.sample_seeds(7, noise[1:2], 1) == seeds[1:2]  # a sample's seed depends on its own noise, not the batch
-    assert len(set(seeds)) == 3 and all(0 <= s < 2 ** 63 for s in seeds)
+    assert len(set(seeds)) == 3 and all(0 <= s < 2**63 for s in seeds)
     assert S.sample_seeds(8, noise, 3) != seeds
     assert S.sample_seeds(7, torch.zeros(2, 4), 2) == S.sample_seeds(7, None, 2)  # no noise: by position
     calls = {S.call_seed(seeds[0], sigma, stream) for sigma in (14.6, 3.0) for stream in (0, 1, 2)}
@@ -289,10 +313,10 @@ def test_flow_denoiser_is_the_posterior_mean_of_the_flow_state(mixture, std):
     t = torch.tensor([0.05, 0.3, 0.7, 0.95, 1.0], dtype=torch.float64)
     n = torch.randn(5, DIM, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     x = (1 - t[:, None]) * means[:5] + t[:, None] * n
-    a, var = (1 - t)[:, None, None], ((1 - t) ** 2 * std ** 2 + t ** 2)[:, None, None]
+    a, var = (1 - t)[:, None, None], ((1 - t) ** 2 * std**2 + t**2)[:, None, None]
     resid = x[:, None, :] - a * means[None]  # [B, K, D]
-    r = torch.softmax((weights / weights.sum()).log() - (resid ** 2).sum(-1) / (2 * var[..., 0]), dim=1)
-    expected = (r[..., None] * (means[None] + a * std ** 2 * resid / var)).sum(1)
+    r = torch.softmax((weights / weights.sum()).log() - (resid**2).sum(-1) / (2 * var[..., 0]), dim=1)
+    expected = (r[..., None] * (means[None] + a * std**2 * resid / var)).sum(1)
     flow = S.denoiser_in_form(S.gaussian_mixture_denoiser(means, weights, std), S.FLOW)
     torch.testing.assert_close(flow(x, t), expected, rtol=1e-9, atol=1e-9)
     torch.testing.assert_close(flow(x[-1:], t[-1]), (weights[:, None] / weights.sum() * means).sum(0, keepdim=True))
@@ -315,9 +339,16 @@ def test_flow_churn_keeps_the_state_on_the_flow_marginal():
     flow = S.denoiser_in_form(S.gaussian_mixture_denoiser(mu, torch.ones(1, dtype=torch.float64), 0.0), S.FLOW)
     levels, seen = flow_levels(8), []
     x = torch.randn(16, 2048, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    S.sample_heun_churn(flow, x, levels, s_churn=2.0, s_tmin=0.05, s_tmax=50.0, form=S.FLOW,
-                        callback=lambda info: seen.append((info["x"].clone(), info["sigma"].item(),
-                                                           info["sigma_hat"].item())))
+    S.sample_heun_churn(
+        flow,
+        x,
+        levels,
+        s_churn=2.0,
+        s_tmin=0.05,
+        s_tmax=50.0,
+        form=S.FLOW,
+        callback=lambda info: seen.append((info["x"].clone(), info["sigma"].item(), info["sigma_hat"].item())),
+    )
     assert [t for _, t, _ in seen][:2] == [1.0, pytest.approx(21 / 22)]  # σ = ∞, then σ = 21: churn from i = 1
     for x_hat, t, t_hat in seen:
         sigma_hat = S.FLOW.sigma(t) * (1.25 if t < 1 else 1.0)  # γ = S_churn/N = 0.25 except at σ = ∞
@@ -361,8 +392,17 @@ def test_churn_keeps_the_data_weights(points, form, s_churn):
         denoiser, levels, x = S.denoiser_in_form(oracle, S.FLOW), flow_levels(30), noise
     else:
         denoiser, levels, x = oracle, S.karras_sigmas(30, 0.002, 80.0).double(), 80.0 * noise
-    out = S.sample_heun_churn(denoiser, x, levels, s_churn=s_churn, s_tmin=0.05, s_tmax=50.0, s_noise=1.0, form=form,
-                              noise_sampler=lambda sigma, sigma_hat: torch.randn(x.shape, generator=g, dtype=x.dtype))
+    out = S.sample_heun_churn(
+        denoiser,
+        x,
+        levels,
+        s_churn=s_churn,
+        s_tmin=0.05,
+        s_tmax=50.0,
+        s_noise=1.0,
+        form=form,
+        noise_sampler=lambda sigma, sigma_hat: torch.randn(x.shape, generator=g, dtype=x.dtype),
+    )
     assert nearest_point_tv(out, means, weights) < tv_noise_bound(len(means), n)
 
 

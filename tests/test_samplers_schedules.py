@@ -1,4 +1,5 @@
 """Schedules against the papers: EDM eq. 5, Lin et al. Table 1, Algorithm 1 and Table 2."""
+
 from __future__ import annotations
 
 import math
@@ -28,10 +29,17 @@ def test_karras_sigmas_follow_eq5():
         assert (sigmas[1:] < sigmas[:-1]).all()
 
 
-@pytest.mark.parametrize("sigma_min, sigma_max, rho", [
-    (0.001, 5000.0, 0.01), (0.001, 5000.0, 100.0), (1e-30, 1e38, 0.01), (1e-30, 1e38, 100.0),
-    (1.0, 1.0 + 1e-9, 100.0), (float(torch.finfo(torch.float32).tiny), 1e-37, 7.0),
-])
+@pytest.mark.parametrize(
+    "sigma_min, sigma_max, rho",
+    [
+        (0.001, 5000.0, 0.01),
+        (0.001, 5000.0, 100.0),
+        (1e-30, 1e38, 0.01),
+        (1e-30, 1e38, 100.0),
+        (1.0, 1.0 + 1e-9, 100.0),
+        (float(torch.finfo(torch.float32).tiny), 1e-37, 7.0),
+    ],
+)
 def test_karras_sigmas_stay_finite_and_ordered_at_the_limits(sigma_min, sigma_max, rho):
     """σmax^(1/ρ) overflows float64 at ρ = 0.01 and σmax = 5000: eq. 5 divided through by it stays in [σmin, σmax]."""
     sigmas = S.karras_sigmas(200, sigma_min, sigma_max, rho)
@@ -49,23 +57,36 @@ def test_larger_rho_spends_more_steps_at_low_noise():
     assert low[0] < low[1] < low[2]
 
 
-@pytest.mark.parametrize("args, name", [
-    ((0, 0.1, 10.0, 7.0), "steps"), ((10, 0.1, 10.0, 0.0), "rho"), ((10, 0.1, 10.0, -1.0), "rho"),
-    ((10, 0.0, 10.0, 7.0), "sigma_min"), ((10, 10.0, 10.0, 7.0), "sigma_max"),
-    ((10, 0.1, float("nan"), 7.0), "sigma_max"),
-    ((10, float("inf"), 10.0, 7.0), "sigma_min"), ((10, 0.1, 10.0, float("inf")), "rho"),
-    ((10, 0.1, float("inf"), 7.0), "sigma_max"),
-    ((10, 5.0, 1.0, 7.0), "sigma_max"),
-    ((10, 1e-40, 10.0, 7.0), "sigma_min"), ((10, 0.1, 1e39, 7.0), "sigma_max"),  # not normal float32 numbers
-])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((0, 0.1, 10.0, 7.0), "steps"),
+        ((10, 0.1, 10.0, 0.0), "rho"),
+        ((10, 0.1, 10.0, -1.0), "rho"),
+        ((10, 0.0, 10.0, 7.0), "sigma_min"),
+        ((10, 10.0, 10.0, 7.0), "sigma_max"),
+        ((10, 0.1, float("nan"), 7.0), "sigma_max"),
+        ((10, float("inf"), 10.0, 7.0), "sigma_min"),
+        ((10, 0.1, 10.0, float("inf")), "rho"),
+        ((10, 0.1, float("inf"), 7.0), "sigma_max"),
+        ((10, 5.0, 1.0, 7.0), "sigma_max"),
+        ((10, 1e-40, 10.0, 7.0), "sigma_min"),
+        ((10, 0.1, 1e39, 7.0), "sigma_max"),  # not normal float32 numbers
+    ],
+)
 def test_karras_sigmas_refuse_bad_input(args, name):
     with pytest.raises(ValueError, match=name):
         S.karras_sigmas(*args)
 
 
-@pytest.mark.parametrize("schedule, snr, sqrt_ab", [
-    ("linear", 4.035993e-05, None), ("scaled_linear", 0.004682, 0.068265), ("cosine", 2.428735e-09, None),
-])
+@pytest.mark.parametrize(
+    "schedule, snr, sqrt_ab",
+    [
+        ("linear", 4.035993e-05, None),
+        ("scaled_linear", 0.004682, 0.068265),
+        ("cosine", 2.428735e-09, None),
+    ],
+)
 def test_lin_table1_terminal_snr(schedule, snr, sqrt_ab):
     ab = S.alphas_cumprod(S.make_betas(schedule))
     assert (ab[-1] / (1 - ab[-1])).item() == pytest.approx(snr, rel=1e-3)
@@ -88,8 +109,9 @@ def test_beta_schedules_follow_their_definitions():
     assert linear[0].item() == pytest.approx(1e-4) and linear[-1].item() == pytest.approx(0.02)
     torch.testing.assert_close(linear.diff(), torch.full((10,), (0.02 - 1e-4) / 10, dtype=torch.float64))
     assert scaled[0].item() == pytest.approx(0.00085) and scaled[-1].item() == pytest.approx(0.012)
-    torch.testing.assert_close(scaled.sqrt().diff(),
-                               torch.full((10,), (0.012 ** 0.5 - 0.00085 ** 0.5) / 10, dtype=torch.float64))
+    torch.testing.assert_close(
+        scaled.sqrt().diff(), torch.full((10,), (0.012**0.5 - 0.00085**0.5) / 10, dtype=torch.float64)
+    )
     cosine_ab = S.alphas_cumprod(S.make_betas("cosine", 50))  # ᾱ(t) = f(t)/f(0) wherever β is not clipped
     t = torch.arange(1, 51, dtype=torch.float64) / 50
     f = lambda t: torch.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
@@ -153,6 +175,7 @@ def test_sigmas_for_timesteps_append_zero():
 def test_spacing_is_exact_for_every_step_count(spacing):
     """Against exact rationals (Python's round of a Fraction: nearest, ties to even) for every S ≤ T, two T."""
     from fractions import Fraction
+
     for T in (1000, 37):
         for S_ in range(1, T + 1):
             if spacing == "leading":
@@ -189,8 +212,9 @@ def test_shared_checks_name_the_input_and_the_fix():
     S.check_steps_within_timesteps(1000, 1000)
     with pytest.raises(ValueError) as error:
         S.check_steps_within_timesteps(10000, 1000)
-    assert str(error.value) == ("input 'steps' = 10000 is more than the model's 1000 discrete timesteps; use at most "
-                                "1000.")
+    assert str(error.value) == (
+        "input 'steps' = 10000 is more than the model's 1000 discrete timesteps; use at most 1000."
+    )
     with pytest.raises(ValueError, match="input 'steps' = 1001 is more than the model's 1000"):
         S.spacing_timesteps("trailing", 1001)
     S.check_churn_window(0.7, 0.7)

@@ -2,6 +2,7 @@
 format and run with tiny test models in place of its model files (checkpoint, or diffusion model, text encoders and
 VAE of its family), each of our model patches changing what it gives; bad input refused with the server still
 serving."""
+
 from __future__ import annotations
 
 import importlib
@@ -16,17 +17,29 @@ from workflow_api import ui_to_api
 REPO = Path(__file__).resolve().parent.parent
 
 WORKFLOWS = sorted((REPO / "workflows").glob("*.json"))
-TINY_KIND = {"v1-5-pruned-emaonly.safetensors": "sd15_eps", "sd_xl_base_1.0.safetensors": "sdxl_eps",
-             "v2-1_768-ema-pruned.safetensors": "sd15_v"}
+TINY_KIND = {
+    "v1-5-pruned-emaonly.safetensors": "sd15_eps",
+    "sd_xl_base_1.0.safetensors": "sdxl_eps",
+    "v2-1_768-ema-pruned.safetensors": "sd15_v",
+}
 #: the family (tools/families.py) of each model file the workflows load: checkpoints, diffusion models and VAEs
-FAMILY_OF_FILE = {"sd3.5_large.safetensors": "sd35", "flux1-dev.safetensors": "flux_dev", "ae.safetensors": "flux_dev",
-                  "wan2.1_t2v_1.3B_fp16.safetensors": "wan21", "wan_2.1_vae.safetensors": "wan21",
-                  "qwen_image_fp8_e4m3fn.safetensors": "qwen_image", "qwen_image_vae.safetensors": "qwen_image"}
+FAMILY_OF_FILE = {
+    "sd3.5_large.safetensors": "sd35",
+    "flux1-dev.safetensors": "flux_dev",
+    "ae.safetensors": "flux_dev",
+    "wan2.1_t2v_1.3B_fp16.safetensors": "wan21",
+    "wan_2.1_vae.safetensors": "wan21",
+    "qwen_image_fp8_e4m3fn.safetensors": "qwen_image",
+    "qwen_image_vae.safetensors": "qwen_image",
+}
 #: the family of each text-encoder loader `type` (TripleCLIPLoader has none: its one recipe is SD3's)
 FAMILY_OF_CLIP_TYPE = {"sd3": "sd35", "flux": "flux_dev", "wan": "wan21", "qwen_image": "qwen_image"}
 #: small empty latents: the families' tiny models take 16x16 (video: 8x8, 2 latent frames)
-TINY_SIZE = {"EmptyLatentImage": {"width": 128, "height": 128}, "EmptySD3LatentImage": {"width": 128, "height": 128},
-             "EmptyHunyuanLatentVideo": {"width": 64, "height": 64, "length": 5}}
+TINY_SIZE = {
+    "EmptyLatentImage": {"width": 128, "height": 128},
+    "EmptySD3LatentImage": {"width": 128, "height": 128},
+    "EmptyHunyuanLatentVideo": {"width": 64, "height": 64, "length": 5},
+}
 #: our model patches: bypassed, each must change what the workflow gives
 PATCH_NODES = ("SamplerLabCADS", "SamplerLabCFGRescale", "SamplerLabZeroTerminalSNR")
 
@@ -101,8 +114,12 @@ def tiny_version(api: dict) -> dict:
 def image_stats(server, api: dict) -> list[dict]:
     """Run `api` on the server; the stats of every image it saves."""
     entry = server.run_prompt(api, timeout=120)
-    return [s for node_id, node in api.items() if node["class_type"] == "SamplerLabTestImageStats"
-            for s in entry["outputs"][node_id]["stats"]]
+    return [
+        s
+        for node_id, node in api.items()
+        if node["class_type"] == "SamplerLabTestImageStats"
+        for s in entry["outputs"][node_id]["stats"]
+    ]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
@@ -124,8 +141,12 @@ def bypassed(api: dict, node_id: str) -> dict:
     return out
 
 
-PATCHES = [(path, node["id"], node["type"]) for path in WORKFLOWS for node in json.loads(path.read_text())["nodes"]
-           if node["type"] in PATCH_NODES]
+PATCHES = [
+    (path, node["id"], node["type"])
+    for path in WORKFLOWS
+    for node in json.loads(path.read_text())["nodes"]
+    if node["type"] in PATCH_NODES
+]
 
 
 @pytest.mark.parametrize("path, node_id, node_type", PATCHES, ids=[f"{p.stem}-{t}" for p, _, t in PATCHES])
@@ -139,9 +160,12 @@ def test_each_model_patch_changes_the_output(path, node_id, node_type, server, o
 
 def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):
     from hostserver import HostPromptError, tiny_txt2img_prompt
+
     prompt = tiny_txt2img_prompt("sd15_eps", steps=2)
-    prompt["cads"] = {"class_type": "SamplerLabCADS", "inputs": {"model": ["ckpt", 0], "noise_scale": 0.25, "tau1": 0.9,
-                                                                 "tau2": 0.5, "psi": 1.0}}
+    prompt["cads"] = {
+        "class_type": "SamplerLabCADS",
+        "inputs": {"model": ["ckpt", 0], "noise_scale": 0.25, "tau1": 0.9, "tau2": 0.5, "psi": 1.0},
+    }
     prompt["ksampler"]["inputs"]["model"] = ["cads", 0]
     with pytest.raises(HostPromptError, match="tau1"):
         server.run_prompt(prompt, timeout=60)
@@ -149,14 +173,28 @@ def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):
     entry = server.run_prompt(prompt, timeout=60)
     assert entry["outputs"]["stats"]["stats"][0]["finite"]
     karras = tiny_txt2img_prompt("sd15_eps", steps=2)
-    karras["sig"] = {"class_type": "SamplerLabKarrasSigmas", "inputs": {"steps": 4, "sigma_min": 2.0, "sigma_max": 1.0,
-                                                                        "rho": 7.0}}
-    karras["ksampler"] = {"class_type": "SamplerCustom", "inputs": {
-        "model": ["ckpt", 0], "add_noise": True, "noise_seed": 0, "cfg": 5.0, "positive": ["pos", 0],
-        "negative": ["neg", 0],
-        "sampler": ["heun", 0], "sigmas": ["sig", 0], "latent_image": ["empty", 0]}}
-    karras["heun"] = {"class_type": "SamplerLabHeunChurn", "inputs": {"s_churn": 0.0, "s_tmin": 0.0, "s_tmax": 100.0,
-                                                                      "s_noise": 1.0}}
+    karras["sig"] = {
+        "class_type": "SamplerLabKarrasSigmas",
+        "inputs": {"steps": 4, "sigma_min": 2.0, "sigma_max": 1.0, "rho": 7.0},
+    }
+    karras["ksampler"] = {
+        "class_type": "SamplerCustom",
+        "inputs": {
+            "model": ["ckpt", 0],
+            "add_noise": True,
+            "noise_seed": 0,
+            "cfg": 5.0,
+            "positive": ["pos", 0],
+            "negative": ["neg", 0],
+            "sampler": ["heun", 0],
+            "sigmas": ["sig", 0],
+            "latent_image": ["empty", 0],
+        },
+    }
+    karras["heun"] = {
+        "class_type": "SamplerLabHeunChurn",
+        "inputs": {"s_churn": 0.0, "s_tmin": 0.0, "s_tmax": 100.0, "s_noise": 1.0},
+    }
     with pytest.raises(HostPromptError, match="sigma_min"):
         server.run_prompt(karras, timeout=60)
     assert server.alive()
@@ -175,8 +213,9 @@ def _development_host_version() -> str:
     return text.rsplit("__version__ = ", 1)[-1].strip().strip('"')
 
 
-@pytest.mark.parametrize("builder, folder", [("tools/make_workflows.py", "workflows"),
-                                             ("tools/make_demo_workflows.py", "workflows/demo")])
+@pytest.mark.parametrize(
+    "builder, folder", [("tools/make_workflows.py", "workflows"), ("tools/make_demo_workflows.py", "workflows/demo")]
+)
 def test_committed_workflows_are_what_the_builder_writes(object_info, tmp_path, builder, folder):
     """`make regen` is not due: the builder, run against this host's /object_info, writes the committed files."""
     if _development_host_version() != "0.3.75":
