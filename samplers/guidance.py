@@ -181,17 +181,17 @@ def cads_noise(
         noise = torch.randn(y.shape, generator=generator, dtype=torch.float32)
     elif noise.shape != y.shape:
         raise ValueError(f"noise must have y's shape {tuple(y.shape)}, got {tuple(noise.shape)}")
-    rows = gamma.reshape(-1, 1)  # per-sample factors against [B, features] views: the fast 2-D kernels
+    rows = gamma.reshape(-1, 1)  # per-sample factors against [B, features] views
     y32 = y.reshape(y.shape[0], -1).float()
     noise = noise.reshape(y.shape[0], -1).to(device=y.device, dtype=torch.float32)
-    noised = torch.addcmul(y32 * rows.sqrt(), noise, noise_scale * (1 - rows).sqrt())
-    if rescale:  # ψ·((ŷ − mean ŷ)·std y/std ŷ + mean y) + (1 − ψ)·ŷ, folded into one per-sample a·ŷ + b
+    y_hat = rows.sqrt() * y32 + noise_scale * (1 - rows).sqrt() * noise  # ŷ = √γ·y + s·√(1 − γ)·n
+    if rescale:  # ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · std y + mean y, then ψ·ŷ_rescaled + (1 − ψ)·ŷ
         std_in, mean_in = _std_mean(y32)
-        std_out, mean_out = _std_mean(noised)
-        ratio = std_in / torch.where(std_out > 0, std_out, 1)
-        noised = torch.addcmul(psi * (mean_in - ratio * mean_out), noised, psi * ratio + (1 - psi))
-    noised = noised.to(y.dtype).reshape(y.shape)
-    return noised if all_noised else torch.where(gamma == 1, y, noised)
+        std_out, mean_out = _std_mean(y_hat)
+        y_rescaled = (y_hat - mean_out) / torch.where(std_out > 0, std_out, 1) * std_in + mean_in
+        y_hat = psi * y_rescaled + (1 - psi) * y_hat
+    y_hat = y_hat.to(y.dtype).reshape(y.shape)
+    return y_hat if all_noised else torch.where(gamma == 1, y, y_hat)
 
 
 def cads_anneal(
