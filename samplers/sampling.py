@@ -72,7 +72,7 @@ def _checked_sigmas(x: torch.Tensor, sigmas: torch.Tensor) -> torch.Tensor:
     return sigmas.to(device=x.device, dtype=dtype)
 
 
-def _to_d(x: torch.Tensor, sigma: torch.Tensor, denoised: torch.Tensor) -> torch.Tensor:
+def _to_d(x: torch.Tensor, sigma: float | torch.Tensor, denoised: torch.Tensor) -> torch.Tensor:
     """dx/dσ = (x − D(x; σ))/σ (EDM eq. 4 with σ(t) = t; EDM eq. 3 gives the score as (D − x)/σ²)."""
     return (x - denoised) / sigma
 
@@ -84,12 +84,21 @@ def sample_euler(
     """Euler's method on the probability-flow ODE from sigmas[0] to sigmas[-1]: N = len(sigmas) − 1 evaluations."""
     sigmas = _checked_sigmas(x, sigmas)
     ones = sigmas.new_ones(x.shape[0])
+    levels = sigmas.tolist()  # step control on the host side: no device syncs inside the loop
     for i in range(len(sigmas) - 1):
         denoised = denoiser(x, sigmas[i] * ones).to(x.dtype)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i], "denoised": denoised})
-        x = x + (sigmas[i + 1] / sigmas[i] - 1) * (x - denoised)  # _to_d·(σ_{i+1} − σ_i), no overflow at tiny σ
+        x = _euler_step(x, levels[i], levels[i + 1], denoised)
     return x
+
+
+def _euler_step(x: torch.Tensor, t: float, t_next: float, denoised: torch.Tensor) -> torch.Tensor:
+    """x + (t_next − t)·d with d = (x − D)/t (EDM Algorithm 2, lines 7–8); to t_next = 0 that is D itself, taken as
+    such (no division by a tiny t that could overflow)."""
+    if t_next == 0:
+        return denoised
+    return x + (t_next - t) * _to_d(x, t, denoised)
 
 
 @torch.no_grad()
@@ -144,12 +153,9 @@ def sample_heun_churn(
         denoised = denoiser(x, t_hat * ones).to(x.dtype)  # line 7: D(x̂_i; t̂_i)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": t_hat * ones[0], "denoised": denoised})
-        # lines 7–8: Euler step from t̂ to t_{i+1} along dx/dt at t̂, as (t_{i+1}/t̂ − 1)·(x − D): the slope itself
-        # overflows at a tiny t̂, the step does not
-        x_next = x + (t_next / t_hat - 1) * (x - denoised)
+        x_next = _euler_step(x, t_hat, t_next, denoised)  # lines 7–8: d_i = (x̂_i − D)/t̂_i, Euler step to t_{i+1}
         if t_next > 0:  # lines 9–11: 2nd-order correction (skipped on the step to t = 0)
             d_next = _to_d(x_next, t_next, denoiser(x_next, t_next * ones).to(x.dtype))
-            d = _to_d(x, t_hat, denoised)
-            x_next = x + (t_next - t_hat) * (d + d_next) / 2
+            x_next = x + (t_next - t_hat) * (_to_d(x, t_hat, denoised) + d_next) / 2
         x = x_next
     return x
