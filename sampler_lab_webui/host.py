@@ -6,6 +6,7 @@ progress included; host callbacks read it from the denoiser's `p`. Scheduler fun
 after-CFG callbacks get no `p`: they read the run being processed (`active()`), which is unambiguous because both
 hosts process one generation at a time.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,8 +24,12 @@ from .params import Settings, core_refusal
 log = logging.getLogger("sampler_lab")
 
 SAMPLER_NAME = "EDM Heun"
-SCHEDULERS = {"samplerlab_karras": "Sampler Lab Karras", "samplerlab_trailing": "Sampler Lab trailing",
-              "samplerlab_linspace": "Sampler Lab linspace", "samplerlab_leading": "Sampler Lab leading"}
+SCHEDULERS = {
+    "samplerlab_karras": "Sampler Lab Karras",
+    "samplerlab_trailing": "Sampler Lab trailing",
+    "samplerlab_linspace": "Sampler Lab linspace",
+    "samplerlab_leading": "Sampler Lab leading",
+}
 #: Columns of SDXL's `vector` that are the pooled CLIP embedding (the rest are size/crop embeddings).
 POOLED_WIDTH = 1280
 
@@ -33,6 +38,7 @@ POOLED_WIDTH = 1280
 class Call:
     """What A1111's three CFG callbacks of one model call share: its CFG denoiser, the images' x and σ, and the
     positive prediction (from the denoised callback)."""
+
     denoiser: Any
     x: torch.Tensor
     sigma: torch.Tensor
@@ -43,6 +49,7 @@ class Call:
 class Run:
     """One generation: its settings, what was patched (restored after sampling) and A1111's model call in progress
     (for CFG rescale)."""
+
     settings: Settings
     restore: list[Callable[[], None]] = dataclasses.field(default_factory=list)
     call: Call | None = None
@@ -71,12 +78,15 @@ def check_feature_available(settings: Settings) -> None:
     on_cfg_denoised callback Classic never calls; a post-CFG function on its patcher left the booted UI's image
     unchanged, so it is not offered until that is understood)."""
     if settings.rescale_enabled and is_forge_classic():
-        raise ValueError("Sampler Lab: 'CFG rescale' is not available on Forge Classic; switch it off (Classic's own "
-                         "RescaleCFG script does the same job there).")
+        raise ValueError(
+            "Sampler Lab: 'CFG rescale' is not available on Forge Classic; switch it off (Classic's own "
+            "RescaleCFG script does the same job there)."
+        )
 
 
 def _has_module(name: str) -> bool:
     import importlib.util
+
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
@@ -86,12 +96,18 @@ def _has_module(name: str) -> bool:
 def check_host() -> None:
     """Refuse a host without the APIs this adapter uses (A1111 < 1.10-style modules, or an unknown fork)."""
     from modules import script_callbacks, sd_samplers, sd_samplers_kdiffusion
-    needed = [(script_callbacks, "on_cfg_denoiser"), (script_callbacks, "on_cfg_after_cfg"),
-              (sd_samplers, "all_samplers_map"), (sd_samplers_kdiffusion, "KDiffusionSampler")]
+
+    needed = [
+        (script_callbacks, "on_cfg_denoiser"),
+        (script_callbacks, "on_cfg_after_cfg"),
+        (sd_samplers, "all_samplers_map"),
+        (sd_samplers_kdiffusion, "KDiffusionSampler"),
+    ]
     missing = [f"{m.__name__}.{a}" for m, a in needed if not hasattr(m, a)]
     if missing:
-        raise RuntimeError(f"Sampler Lab: unsupported web UI version (missing {', '.join(missing)}); "
-                           "use AUTOMATIC1111 1.10 or Forge.")
+        raise RuntimeError(
+            f"Sampler Lab: unsupported web UI version (missing {', '.join(missing)}); use AUTOMATIC1111 1.10 or Forge."
+        )
 
 
 def run_of(p) -> Run | None:
@@ -127,6 +143,7 @@ def end(p) -> None:
 # EDM Heun sampler
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def model_form(sd_model) -> core.ModelForm:
     """The form (EDM eq. 4) of the loaded model as the host's samplers see it: `FLOW` for rectified-flow models
     (Forge's `const` predictors: Flux, SD3; A1111's SD3), else `VE` (ε and v models, scaled to x = x0 + σ·n)."""
@@ -151,19 +168,32 @@ def sample_edm_heun(model, x, sigmas, extra_args=None, callback=None, disable=No
     extra_args = extra_args or {}
     rng = getattr(p, "rng", None)
     noise = (lambda sigma, sigma_hat: rng.next().to(device=x.device, dtype=x.dtype)) if rng is not None else None
-    return core.sample_heun_churn(lambda xi, sigma: model(xi, sigma, **extra_args), x, sigmas.to(x.device),
-                                  s_churn=s.s_churn, s_tmin=s.s_tmin, s_tmax=s.s_tmax, s_noise=s.s_noise,
-                                  noise_sampler=noise, callback=callback, form=model_form(p.sd_model))
+    return core.sample_heun_churn(
+        lambda xi, sigma: model(xi, sigma, **extra_args),
+        x,
+        sigmas.to(x.device),
+        s_churn=s.s_churn,
+        s_tmin=s.s_tmin,
+        s_tmax=s.s_tmax,
+        s_noise=s.s_noise,
+        noise_sampler=noise,
+        callback=callback,
+        form=model_form(p.sd_model),
+    )
 
 
 def register_sampler() -> None:
     """`EDM Heun` in the host's sampler list (idempotent), built like the host's own k-diffusion samplers."""
     from modules import sd_samplers, sd_samplers_common, sd_samplers_kdiffusion
+
     if SAMPLER_NAME in sd_samplers.all_samplers_map:
         return
     data = sd_samplers_common.SamplerData(
-        SAMPLER_NAME, lambda model: sd_samplers_kdiffusion.KDiffusionSampler(sample_edm_heun, model),
-        ["samplerlab_edm_heun"], {"second_order": True})
+        SAMPLER_NAME,
+        lambda model: sd_samplers_kdiffusion.KDiffusionSampler(sample_edm_heun, model),
+        ["samplerlab_edm_heun"],
+        {"second_order": True},
+    )
     sd_samplers.all_samplers.append(data)
     sd_samplers.all_samplers_map[SAMPLER_NAME] = data
     getattr(sd_samplers_kdiffusion, "k_diffusion_samplers_map", {})[SAMPLER_NAME] = data
@@ -172,20 +202,22 @@ def register_sampler() -> None:
 
 
 def _clear_name_cache(sd_samplers) -> None:
-    cached = getattr(sd_samplers, "get_sampler_and_scheduler", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+    cache_clear = getattr(getattr(sd_samplers, "get_sampler_and_scheduler", None), "cache_clear", None)
+    if cache_clear is not None:
+        cache_clear()
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # schedules
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def karras_schedule(n: int, sigma_min: float, sigma_max: float, device=None, **_: Any) -> torch.Tensor:
     """EDM eq. 5 with the accordion's ρ over the range the host passes (the model's, unless the user overrides), as
     noise levels σ (`samplers.karras_levels`): on flow models eq. 5 runs over σ = t/(1 − t) up to a finite σmax and
     is mapped back to the model's t."""
     from modules import shared
+
     run = active()
     rho = run.settings.rho if run is not None else Settings.rho
     form = model_form(shared.sd_model)
@@ -195,11 +227,13 @@ def karras_schedule(n: int, sigma_min: float, sigma_max: float, device=None, **_
 
 def spacing_schedule(spacing: str) -> Callable[..., torch.Tensor]:
     """Lin et al. 2024 Table 2 spacing on the model's discrete σ table (index = timestep)."""
+
     def schedule(n: int, sigma_min: float = 0.0, sigma_max: float = 0.0, inner_model=None, device=None, **_: Any):
         table = inner_model.sigmas.detach().float().cpu()
         with core_refusal():
             core.check_steps_within_timesteps(int(n), len(table))
         return core.sigmas_for_timesteps(table, core.spacing_timesteps(spacing, int(n), len(table))).to(device)
+
     schedule.__name__ = f"samplerlab_{spacing}"
     return schedule
 
@@ -210,6 +244,7 @@ def schedule_function(name: str) -> Callable[..., torch.Tensor]:
 
 def has_scheduler_list() -> bool:
     from modules import sd_schedulers
+
     return hasattr(sd_schedulers, "schedulers") and hasattr(sd_schedulers, "Scheduler")
 
 
@@ -218,11 +253,13 @@ def register_schedulers() -> bool:
     if not _has_module("modules.sd_schedulers") or not has_scheduler_list():
         return False
     from modules import sd_samplers, sd_schedulers
+
     for name, label in SCHEDULERS.items():
         if name in sd_schedulers.schedulers_map:
             continue
-        entry = sd_schedulers.Scheduler(name, label, schedule_function(name),
-                                        need_inner_model=name != "samplerlab_karras")
+        entry = sd_schedulers.Scheduler(
+            name, label, schedule_function(name), need_inner_model=name != "samplerlab_karras"
+        )
         sd_schedulers.schedulers.append(entry)
         sd_schedulers.schedulers_map[name] = sd_schedulers.schedulers_map[label] = entry
     _clear_name_cache(sd_samplers)
@@ -230,8 +267,9 @@ def register_schedulers() -> bool:
 
 
 def uses_karras(p) -> bool:
-    return "samplerlab_karras" in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None)) or \
-        SCHEDULERS["samplerlab_karras"] in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
+    return "samplerlab_karras" in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None)) or SCHEDULERS[
+        "samplerlab_karras"
+    ] in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
 
 
 def uses_heun(p) -> bool:
@@ -242,6 +280,7 @@ def uses_heun(p) -> bool:
 # per-call conditioning rows, time and seeds (both hosts)
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def _rows(cond) -> int:
     return (cond["crossattn"] if isinstance(cond, dict) else cond).shape[0]
 
@@ -251,8 +290,10 @@ def _cond_images(denoiser, cond_rows: int, batch: int) -> list[tuple[int, int]]:
     if cond_rows == batch:
         return [(i, 0) for i in range(batch)]
     from modules import prompt_parser
-    conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"],
-                                                              denoiser.step)
+
+    conds_list, _ = prompt_parser.reconstruct_multicond_batch(
+        denoiser.sampler.sampler_extra_args["cond"], denoiser.step
+    )
     owner = {}
     for image, conds in enumerate(conds_list):
         for j, (row, _weight) in enumerate(conds):
@@ -287,6 +328,7 @@ def image_seeds(p, batch: int) -> list[int]:
 # CADS (Sadat et al. ICLR 2024) through on_cfg_denoiser, both hosts
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def cads_on_cfg_denoiser(params) -> None:
     """Anneal the conditioning rows of this model call: tokens and SDXL's pooled part of `vector` (never its size
     embeddings). A1111 passes cond rows then uncond rows in `x`/`sigma`; Forge passes the B image rows."""
@@ -303,10 +345,11 @@ def cads_on_cfg_denoiser(params) -> None:
         cond_sigma = sigma[[i for i, _ in owners]]
         uncond_sigma = sigma
     else:  # A1111: cond rows, then uncond rows
-        cond_sigma, uncond_sigma = sigma[:cond_rows], sigma[cond_rows:cond_rows + batch]
+        cond_sigma, uncond_sigma = sigma[:cond_rows], sigma[cond_rows : cond_rows + batch]
     seeds = image_seeds(denoiser.p, batch)
-    params.text_cond = _cads(params.text_cond, denoiser, cond_sigma, [seeds[i] for i, _ in owners],
-                             [j for _, j in owners], False, s)
+    params.text_cond = _cads(
+        params.text_cond, denoiser, cond_sigma, [seeds[i] for i, _ in owners], [j for _, j in owners], False, s
+    )
     if s.cads_negative and params.text_uncond is not None:
         params.text_uncond = _cads(params.text_uncond, denoiser, uncond_sigma, seeds, [0] * batch, True, s)
 
@@ -321,8 +364,16 @@ def _cads(cond, denoiser, sigma: torch.Tensor, seeds: list[int], prompts: list[i
 
     def anneal(y: torch.Tensor, pooled: bool, width: int | None) -> torch.Tensor:
         streams = [core.cads_stream(negative=negative, pooled=pooled, prompt=j) for j in prompts]
-        return core.cads_anneal(y, gamma, core.cads_noise_seeds(seeds, levels, streams, s.cads_seed), s.noise_scale,
-                                psi=s.psi, rescale=s.cads_rescale, width=width)
+        return core.cads_anneal(
+            y,
+            gamma,
+            core.cads_noise_seeds(seeds, levels, streams, s.cads_seed),
+            s.noise_scale,
+            psi=s.psi,
+            rescale=s.cads_rescale,
+            width=width,
+        )
+
     if isinstance(cond, dict):
         out = _copy_cond(cond)
         out["crossattn"] = anneal(cond["crossattn"], False, None)
@@ -334,12 +385,14 @@ def _cads(cond, denoiser, sigma: torch.Tensor, seeds: list[int], prompts: list[i
 
 def _copy_cond(cond: dict) -> dict:
     """A shallow copy of a dict conditioning, keeping the host's DictWithShape type and shape."""
-    return type(cond)(dict(cond), cond.shape) if hasattr(cond, "shape") else dict(cond)
+    dict_with_shape: Any = type(cond)
+    return dict_with_shape(dict(cond), cond.shape) if hasattr(cond, "shape") else dict(cond)
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # CFG rescale (Lin et al. 2024, Algorithm 2) in the model's own output space
 # ----------------------------------------------------------------------------------------------------------------
+
 
 def rescale_on_cfg_denoiser(params) -> None:
     """A1111: remember the denoiser, x and σ of the images (the uncond rows of x_in are the sampler's x) on the run,
@@ -359,10 +412,12 @@ def rescale_on_cfg_denoised(params) -> None:
     if call is None:
         return
     from modules import prompt_parser
+
     denoiser = call.denoiser
-    conds_list, _ = prompt_parser.reconstruct_multicond_batch(denoiser.sampler.sampler_extra_args["cond"],
-                                                              denoiser.step)
-    call.positive = denoiser.combine_denoised(params.x, conds_list, params.x[-call.x.shape[0]:], 1.0)
+    conds_list, _ = prompt_parser.reconstruct_multicond_batch(
+        denoiser.sampler.sampler_extra_args["cond"], denoiser.step
+    )
+    call.positive = denoiser.combine_denoised(params.x, conds_list, params.x[-call.x.shape[0] :], 1.0)
 
 
 def skip_factor(denoiser, sigma: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -374,6 +429,7 @@ def skip_factor(denoiser, sigma: torch.Tensor, like: torch.Tensor) -> torch.Tens
     shape = (-1,) + (1,) * (like.ndim - 1)
     if _is_timesteps_denoiser(denoiser):
         from modules import shared
+
         if getattr(shared.sd_model, "parameterization", "eps") != "v":
             return torch.zeros_like(sigma, dtype=like.dtype).reshape(shape)
         alphas = denoiser.alphas.to(sigma.device)[sigma.round().long()]
@@ -388,7 +444,7 @@ def rescale_on_cfg_after_cfg(params) -> None:
     region."""
     run = active()
     call = run.call if run is not None else None
-    if call is None or call.positive is None:
+    if run is None or call is None or call.positive is None:
         return
     run.call = None
     denoiser = call.denoiser
@@ -402,9 +458,11 @@ def rescale_on_cfg_after_cfg(params) -> None:
 def forge_post_cfg(phi: float) -> Callable[[dict], torch.Tensor]:
     """Forge: a post-CFG function of the model patcher, `samplers.rescale_guided_output` with c_skip read off the
     predictor's own formula (`samplers.skip_part`)."""
+
     def post_cfg(args: dict) -> torch.Tensor:
         skip = core.skip_part(args["model"].predictor.calculate_denoised, args["sigma"], args["input"])
         return core.rescale_guided_output(args["denoised"], args["cond_denoised"], skip, phi)
+
     return post_cfg
 
 
@@ -421,6 +479,7 @@ def patch_forge_unet(p, run: Run) -> None:
 # zero terminal SNR (Lin et al. 2024, Algorithm 1)
 # ----------------------------------------------------------------------------------------------------------------
 
+
 def is_v_model(sd_model) -> bool:
     if is_forge():
         return getattr(sd_model.forge_objects.unet.model.predictor, "prediction_type", "") == "v_prediction"
@@ -429,6 +488,7 @@ def is_v_model(sd_model) -> bool:
 
 def host_ztsnr_on() -> bool:
     from modules import shared
+
     return getattr(shared.opts, "sd_noise_schedule", "Default") == "Zero Terminal SNR"
 
 
@@ -456,8 +516,12 @@ def patch_ztsnr(p, run: Run) -> None:
         sigmas = core.sigmas_from_alphas_cumprod(rescaled.double().cpu()).to(old_sigmas.device, old_sigmas.dtype)
         wrap.register_buffer("sigmas", sigmas)
         wrap.register_buffer("log_sigmas", sigmas.log())
-        run.restore.append(lambda: (wrap.register_buffer("sigmas", old_sigmas),
-                                    wrap.register_buffer("log_sigmas", old_log)))
+
+        def restore_sigmas() -> None:
+            wrap.register_buffer("sigmas", old_sigmas)
+            wrap.register_buffer("log_sigmas", old_log)
+
+        run.restore.append(restore_sigmas)
     cfg = getattr(sampler, "model_wrap_cfg", None)
     if cfg is not None and isinstance(getattr(cfg, "alphas", None), torch.Tensor):
         old_alphas = cfg.alphas
@@ -468,26 +532,32 @@ def patch_ztsnr(p, run: Run) -> None:
 def check_ztsnr(p) -> None:
     """Before sampling: ZTSNR needs a v-prediction model (ε carries no image information at SNR 0, Lin et al. §3.2)."""
     if not is_v_model(p.sd_model):
-        raise ValueError("Sampler Lab: 'Zero terminal SNR' is on but the model predicts ε, which carries no "
-                         "information about the image at zero SNR (Lin et al. §3.2); use a v-prediction model or "
-                         "switch it off.")
+        raise ValueError(
+            "Sampler Lab: 'Zero terminal SNR' is on but the model predicts ε, which carries no "
+            "information about the image at zero SNR (Lin et al. §3.2); use a v-prediction model or "
+            "switch it off."
+        )
     if host_ztsnr_on():
-        log.warning("Sampler Lab: the host's own 'Zero Terminal SNR' noise schedule is also on; Sampler Lab's rescale "
-                    "is applied to the model's original table.")
+        log.warning(
+            "Sampler Lab: the host's own 'Zero Terminal SNR' noise schedule is also on; Sampler Lab's rescale "
+            "is applied to the model's original table."
+        )
 
 
 def register_callbacks() -> None:
     """The CFG callbacks (every host calls on_cfg_denoiser / on_cfg_after_cfg; Forge and Forge Classic never call
     on_cfg_denoised). Forge Classic's (A1111 1.8-era) registration takes no `name`."""
     from modules import script_callbacks
+
     named = "name" in inspect.signature(script_callbacks.on_cfg_denoiser).parameters
     rescale = "sampler_lab_cfg_rescale"
-    for register, callback, name in ((script_callbacks.on_cfg_denoiser, cads_on_cfg_denoiser, "sampler_lab_cads"),
-                                     (script_callbacks.on_cfg_denoiser, rescale_on_cfg_denoiser, rescale),
-                                     (script_callbacks.on_cfg_denoised, rescale_on_cfg_denoised, rescale),
-                                     (script_callbacks.on_cfg_after_cfg, rescale_on_cfg_after_cfg, rescale)):
+    for register, callback, name in (
+        (script_callbacks.on_cfg_denoiser, cads_on_cfg_denoiser, "sampler_lab_cads"),
+        (script_callbacks.on_cfg_denoiser, rescale_on_cfg_denoiser, rescale),
+        (script_callbacks.on_cfg_denoised, rescale_on_cfg_denoised, rescale),
+        (script_callbacks.on_cfg_after_cfg, rescale_on_cfg_after_cfg, rescale),
+    ):
         if named:
             register(callback, name=name)
         else:
             register(callback)
-

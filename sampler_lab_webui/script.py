@@ -1,5 +1,6 @@
 """The A1111/Forge script: one always-visible "Sampler Lab" accordion, infotext, XYZ-plot axes, and the hooks that
 validate, patch and restore around each generation. Host and gradio imports happen inside the functions."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -15,7 +16,7 @@ _SECTION_NOTES = {
     "EDM Heun": "Churn of the `EDM Heun` sampler (pick it in the sampler list).",
     "Karras": "ρ of the `Sampler Lab Karras` schedule type (pick it in the schedule list).",
     "Zero terminal SNR": "Rescale the model's ᾱ table to zero terminal SNR for this generation (v-prediction models "
-                         "only).",
+    "only).",
 }
 
 
@@ -24,11 +25,26 @@ def component(gr, param: Param, is_img2img: bool):
     elem_id = f"sampler_lab_{param.name}_{'img2img' if is_img2img else 'txt2img'}"
     if param.kind is bool:
         return gr.Checkbox(label=param.label, value=param.default, elem_id=elem_id, info=param.tooltip or None)
-    if param.maximum - param.minimum <= 100:
-        return gr.Slider(label=param.label, minimum=param.minimum, maximum=param.maximum, step=param.step,
-                         value=param.default, elem_id=elem_id, info=param.tooltip)
-    return gr.Number(label=param.label, value=param.default, minimum=param.minimum, maximum=param.maximum,
-                     step=param.step, precision=0 if param.kind is int else None, elem_id=elem_id, info=param.tooltip)
+    if (param.maximum or 0) - (param.minimum or 0) <= 100:
+        return gr.Slider(
+            label=param.label,
+            minimum=param.minimum,
+            maximum=param.maximum,
+            step=param.step,
+            value=param.default,
+            elem_id=elem_id,
+            info=param.tooltip,
+        )
+    return gr.Number(
+        label=param.label,
+        value=param.default,
+        minimum=param.minimum,
+        maximum=param.maximum,
+        step=param.step,
+        precision=0 if param.kind is int else None,
+        elem_id=elem_id,
+        info=param.tooltip,
+    )
 
 
 def build_ui(gr, is_img2img: bool) -> list:
@@ -50,12 +66,14 @@ def paste_function(param: Param) -> Callable[[dict], Any]:
 
 def xyz_apply(param: Param) -> Callable[[Any, Any, Any], None]:
     """An XYZ-plot apply function: this cell's value (and the feature's switch) as an override on its own p copy."""
+
     def apply(p, value, _values) -> None:
         overrides = dict(getattr(p, "sampler_lab_xyz", None) or {})
         overrides[param.name] = value
         if param.feature in _SWITCH:
             overrides[_SWITCH[param.feature]] = True
         p.sampler_lab_xyz = overrides
+
     return apply
 
 
@@ -70,6 +88,7 @@ def add_xyz_axes(xyz) -> None:
 
 def find_xyz_module():
     from modules import scripts
+
     for data in scripts.scripts_data:
         if data.script_class.__module__ in ("xyz_grid.py", "xyz_grid"):
             return data.module
@@ -85,8 +104,10 @@ def _on_before_ui() -> None:
 def refuse(p, error: Exception) -> None:
     """Stop the generation with `error` before sampling: the hosts swallow exceptions raised by script hooks, but not
     those raised by `p.sample`, which runs right after them."""
+
     def sample(*_args, **_kwargs):
         raise error
+
     p.sample = sample
     host.log.error(str(error))
 

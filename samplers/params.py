@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any, Generic, TypeVar
 
 #: Largest seed a host takes (an unsigned 64-bit integer).
 SEED_MAX = 0xFFFFFFFFFFFFFFFF
@@ -17,19 +18,22 @@ SEED_MAX = 0xFFFFFFFFFFFFFFFF
 STEPS_MAX = 10000
 
 
+T = TypeVar("T", bool, int, float, str)
+
+
 @dataclasses.dataclass(frozen=True)
-class Param:
+class Param(Generic[T]):
     """One parameter of a feature.
 
     key: unique id (the web UIs' script-argument name); name: the keyword the ComfyUI node and the core take;
-    default: a bool, int, float or (with `choices`) str; minimum/maximum/step: the numeric range; rounding: how a
-    host widget rounds the value (None: to the step; False: not at all; a number: to multiples of it); advanced:
-    hidden behind a host's "advanced" switch.
+    default: a bool, int, float or (with `choices`) str, the type T; minimum/maximum/step: the numeric range;
+    rounding: how a host widget rounds the value (None: to the step; False: not at all; a number: to multiples of
+    it); advanced: hidden behind a host's "advanced" switch.
     """
 
     key: str
     name: str
-    default: bool | int | float | str
+    default: T
     tooltip: str
     minimum: float | None = None
     maximum: float | None = None
@@ -255,7 +259,7 @@ CADS_SEED = Param(
 )
 CADS = (NOISE_SCALE, TAU1, TAU2, PSI, CADS_RESCALE, CADS_NEGATIVE, CADS_SEED)
 
-PARAMS: dict[str, Param] = {
+PARAMS: dict[str, Param[Any]] = {
     p.key: p
     for p in (
         KARRAS_STEPS,

@@ -1,6 +1,7 @@
 """Where the A1111 / Forge host trees and their test venv are: SAMPLERLAB_A1111_ROOT / SAMPLERLAB_FORGE_ROOT, else
 .host/stable-diffusion-webui(-forge) as tools/setup_webui_hosts.sh unpacks them from ../shared/hosts/. A tarball
 without its unpacked tree (or without the venv) is a set-up error, not a reason to skip."""
+
 import os
 
 import pytest

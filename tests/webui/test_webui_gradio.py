@@ -7,6 +7,7 @@ It runs in the gradio venv (.host/venv-gradio, or SAMPLERLAB_GRADIO_PYTHON) that
 and fails where the tarball is there but the venv was not built. The accordion is built in that venv's fresh
 interpreter by `tools/webui_screenshot.py --dump` (the same code that renders the screenshot) and compared here.
 """
+
 import json
 import os
 import subprocess
@@ -17,8 +18,9 @@ import loader
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(REPO, "tools", "webui_screenshot.py")
-GRADIO_PYTHON = os.environ.get("SAMPLERLAB_GRADIO_PYTHON") or \
-    os.path.join(REPO, ".host", "venv-gradio", "bin", "python")
+GRADIO_PYTHON = os.environ.get("SAMPLERLAB_GRADIO_PYTHON") or os.path.join(
+    REPO, ".host", "venv-gradio", "bin", "python"
+)
 GRADIO_VERSION = "3.41.2"  # A1111 1.10.1's requirements_versions.txt
 A1111_TARBALL = os.path.join(REPO, "..", "shared", "hosts", "a1111-1.10.1.tar.gz")
 
@@ -39,8 +41,9 @@ def built():
         pytest.skip("no ../shared/hosts/a1111-1.10.1.tar.gz: the gradio venv is not built")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(GRADIO_ANALYTICS_ENABLED="False", PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([GRADIO_PYTHON, TOOL, "--dump"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [GRADIO_PYTHON, TOOL, "--dump"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, f"building the accordion with real gradio failed:\n{done.stderr[-6000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -75,5 +78,8 @@ def test_every_component_matches_the_parameter_table(built, tab):
 def test_number_boxes_step_like_the_parameter_table(built, tab):
     params = _params()
     steps = {c["elem_id"]: c["step"] for c in built["components"][tab] if c["type"] == "number"}
-    assert steps == {f"sampler_lab_{p.name}_{tab}": p.step for p in params.PARAMS
-                     if p.kind is not bool and p.maximum - p.minimum > 100}
+    assert steps == {
+        f"sampler_lab_{p.name}_{tab}": p.step
+        for p in params.PARAMS
+        if p.kind is not bool and p.maximum - p.minimum > 100
+    }

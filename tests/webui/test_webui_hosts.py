@@ -3,6 +3,7 @@
 Each host runs in its own interpreter (the webui test venv; see tools/setup_webui_hosts.sh), so the hosts' `modules`
 package never meets this process's ComfyUI. The cases are tests/webui/cases/host_cases.py; none may skip.
 """
+
 import os
 import subprocess
 
@@ -18,8 +19,9 @@ def test_cases_pass_against_the_real_host(kind, webui):
     root = host_root(kind)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(HF_HUB_OFFLINE="1", HF_HOME=os.path.join(REPO, ".host", "hf-home"), PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([python, RUNNER, kind, root, "-rfEs"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(
+        [python, RUNNER, kind, root, "-rfEs"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900
+    )
     report = done.stdout[-6000:] + done.stderr[-3000:]
     assert done.returncode == 0, f"{kind} cases failed:\n{report}"
     summary = done.stdout.strip().splitlines()[-1]

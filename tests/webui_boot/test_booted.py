@@ -5,6 +5,7 @@ set up by tools/setup_webui_boot.sh (unmodified tree, this checkout in extension
 checkpoint) and booted once for the session by tools/webui_server.py; hosts run in turn. Without the variable the
 module skips: booting takes minutes. Images are 64×64 with 2–3 steps: enough for each feature to change them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,9 @@ SCHEDULE_HOSTS = {"a1111", "forge"}
 V_YAML_HOSTS = {"a1111", "forge-classic"}
 _INFOTEXT_PAIR = re.compile(r'\s*([\w][\w \-/]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 
-pytestmark = pytest.mark.skipif(not HOSTS, reason="booted web UI tests: run `make test-webui` "
-                                                  "(or set SAMPLERLAB_BOOT_HOSTS=a1111,forge)")
+pytestmark = pytest.mark.skipif(
+    not HOSTS, reason="booted web UI tests: run `make test-webui` (or set SAMPLERLAB_BOOT_HOSTS=a1111,forge)"
+)
 
 
 @pytest.fixture(scope="session", params=HOSTS or ["none"])
@@ -53,10 +55,22 @@ def results() -> dict:
 
 def payload(model: str = EPS, **fields: Any) -> dict:
     """A tiny txt2img request: 64×64, 2 Euler steps, fixed seed, the given model (kept loaded afterwards)."""
-    body = dict(prompt="a red apple on a table", negative_prompt="blurry", width=64, height=64, steps=2,
-                cfg_scale=7.0, seed=1234, sampler_name="Euler", batch_size=1, n_iter=1, save_images=False,
-                send_images=True, override_settings={"sd_model_checkpoint": model},
-                override_settings_restore_afterwards=False)
+    body = dict(
+        prompt="a red apple on a table",
+        negative_prompt="blurry",
+        width=64,
+        height=64,
+        steps=2,
+        cfg_scale=7.0,
+        seed=1234,
+        sampler_name="Euler",
+        batch_size=1,
+        n_iter=1,
+        save_images=False,
+        send_images=True,
+        override_settings={"sd_model_checkpoint": model},
+        override_settings_restore_afterwards=False,
+    )
     body.update(fields)
     return body
 
@@ -66,15 +80,18 @@ def lab(settings: dict | None = None, **fields: Any) -> dict:
     return payload(alwayson_scripts={SCRIPT: {"args": [settings or {}]}}, **fields)
 
 
-def generate(ui: WebUIServer, results: dict, body: dict,
-             fresh: bool = False) -> tuple[list[np.ndarray], list[dict[str, str]]]:
+def generate(
+    ui: WebUIServer, results: dict, body: dict, fresh: bool = False
+) -> tuple[list[np.ndarray], list[dict[str, str]]]:
     """The images (uint8 values as int16 arrays) and parsed infotexts of one txt2img request (run again with
     `fresh`)."""
     key = (ui.host, json.dumps(body, sort_keys=True))
     if fresh or key not in results:
         answer = ui.post("/sdapi/v1/txt2img", body)
-        images = [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"), dtype=np.int16)
-                  for b in answer["images"]]
+        images = [
+            np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"), dtype=np.int16)
+            for b in answer["images"]
+        ]
         results[key] = images, [infotext(t) for t in json.loads(answer["info"])["infotexts"]]
     return results[key]
 
@@ -122,10 +139,15 @@ def test_the_extension_is_loaded(ui):
     assert "EDM Heun" in [s["name"] for s in ui.get("/sdapi/v1/samplers")]
     if ui.host in SCHEDULE_HOSTS:
         schedulers = {s["name"]: s["label"] for s in ui.get("/sdapi/v1/schedulers")}
-        assert {k: schedulers.get(k) for k in ("samplerlab_karras", "samplerlab_trailing", "samplerlab_linspace",
-                                               "samplerlab_leading")} == {
-            "samplerlab_karras": "Sampler Lab Karras", "samplerlab_trailing": "Sampler Lab trailing",
-            "samplerlab_linspace": "Sampler Lab linspace", "samplerlab_leading": "Sampler Lab leading"}
+        assert {
+            k: schedulers.get(k)
+            for k in ("samplerlab_karras", "samplerlab_trailing", "samplerlab_linspace", "samplerlab_leading")
+        } == {
+            "samplerlab_karras": "Sampler Lab Karras",
+            "samplerlab_trailing": "Sampler Lab trailing",
+            "samplerlab_linspace": "Sampler Lab linspace",
+            "samplerlab_leading": "Sampler Lab leading",
+        }
     scripts = [s for s in ui.get("/sdapi/v1/script-info") if s["name"] == SCRIPT.lower()]
     assert {(s["is_img2img"], s["is_alwayson"]) for s in scripts} == {(False, True), (True, True)}
     assert all(len(s["args"]) == 16 for s in scripts)
@@ -163,8 +185,9 @@ def test_karras_rho_and_spacing_schedules(ui, results, base):
 
 def test_cfg_rescale(ui, results, base):
     if ui.host == "forge-classic":  # not offered there yet: refused by name, the server serving on
-        assert "'CFG rescale' is not available on Forge Classic" in refused(ui, lab({"rescale_enabled": True,
-                                                                                    "phi": 0.5}))
+        assert "'CFG rescale' is not available on Forge Classic" in refused(
+            ui, lab({"rescale_enabled": True, "phi": 0.5})
+        )
         return
     half, half_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.5}))
     zero, zero_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.0}))
@@ -183,16 +206,19 @@ def test_positional_and_dict_arguments_agree(ui, results):
     by_position, position_info = one(ui, results, payload(alwayson_scripts={SCRIPT: {"args": positional}}))
     by_name, name_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.5}))
     assert same(by_position, by_name)
-    assert ours(position_info) == ours(name_info) == {"Sampler Lab CFG rescale": "True",
-                                                       "Sampler Lab CFG rescale phi": "0.5"}
+    assert (
+        ours(position_info)
+        == ours(name_info)
+        == {"Sampler Lab CFG rescale": "True", "Sampler Lab CFG rescale phi": "0.5"}
+    )
 
 
 def test_cads_with_seeds_beyond_2_53(ui, results, base):
-    seeded, info = one(ui, results, lab({"cads_enabled": True, "cads_seed": 2 ** 53 + 1}))
-    neighbour, neighbour_info = one(ui, results, lab({"cads_enabled": True, "cads_seed": 2 ** 53}))
+    seeded, info = one(ui, results, lab({"cads_enabled": True, "cads_seed": 2**53 + 1}))
+    neighbour, neighbour_info = one(ui, results, lab({"cads_enabled": True, "cads_seed": 2**53}))
     assert differ(seeded, base[0]) and differ(seeded, neighbour)
-    assert ours(info) == {"Sampler Lab CADS": "True", "Sampler Lab CADS seed": str(2 ** 53 + 1)}
-    assert ours(neighbour_info) == {"Sampler Lab CADS": "True", "Sampler Lab CADS seed": str(2 ** 53)}
+    assert ours(info) == {"Sampler Lab CADS": "True", "Sampler Lab CADS seed": str(2**53 + 1)}
+    assert ours(neighbour_info) == {"Sampler Lab CADS": "True", "Sampler Lab CADS seed": str(2**53)}
 
 
 def xyz_axis(ui: WebUIServer, label: str) -> int:
@@ -206,10 +232,29 @@ def test_xyz_cells_record_their_own_values(ui, results):
         pytest.skip(f"{ui.host} has no schedule-type list")
     # x_type, x_values, x_values_dropdown, y…, z…, draw_legend, include_lone_images, include_sub_grids,
     # no_fixed_seeds, vary_seeds_x/y/z, margin_size, csv_mode
-    args = [xyz_axis(ui, "[Sampler Lab] rho"), "3, 7", [], 0, "", [], 0, "", [], True, True, False, False, False,
-            False, False, 0, False]
-    images, infos = generate(ui, results, payload(scheduler="samplerlab_karras", steps=3, script_name="x/y/z plot",
-                                                  script_args=args))
+    args = [
+        xyz_axis(ui, "[Sampler Lab] rho"),
+        "3, 7",
+        [],
+        0,
+        "",
+        [],
+        0,
+        "",
+        [],
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        0,
+        False,
+    ]
+    images, infos = generate(
+        ui, results, payload(scheduler="samplerlab_karras", steps=3, script_name="x/y/z plot", script_args=args)
+    )
     assert len(images) == 3, "the grid and its two cells"
     assert ours(infos[1]) == {"Sampler Lab rho": "3.0"} and ours(infos[2]) == {}
     for cell, rho in zip(images[1:], (3.0, 7.0)):
@@ -217,15 +262,18 @@ def test_xyz_cells_record_their_own_values(ui, results):
         assert same(cell, alone), f"the ρ = {rho} cell is not the same settings run alone"
 
 
-@pytest.mark.parametrize("settings, name", [
-    ({"cads_enabled": True, "tau1": 0.9, "tau2": 0.5}, "'CADS tau1'"),
-    ({"rescale_enabled": True, "phi": 1.5}, "'CFG rescale phi'"),
-    ({"s_tmin": 10.0, "s_tmax": 1.0}, "S_tmin"),
-    ({"cads_seed": 2 ** 64}, "'CADS seed'"),
-    ({"cads_seed": 1.5}, "'CADS seed'"),
-    ({"rho_typo": 3.0}, "rho_typo"),
-    ({"ztsnr_enabled": True}, "'Zero terminal SNR' is on but the model predicts ε"),
-])
+@pytest.mark.parametrize(
+    "settings, name",
+    [
+        ({"cads_enabled": True, "tau1": 0.9, "tau2": 0.5}, "'CADS tau1'"),
+        ({"rescale_enabled": True, "phi": 1.5}, "'CFG rescale phi'"),
+        ({"s_tmin": 10.0, "s_tmax": 1.0}, "S_tmin"),
+        ({"cads_seed": 2**64}, "'CADS seed'"),
+        ({"cads_seed": 1.5}, "'CADS seed'"),
+        ({"rho_typo": 3.0}, "rho_typo"),
+        ({"ztsnr_enabled": True}, "'Zero terminal SNR' is on but the model predicts ε"),
+    ],
+)
 def test_bad_input_is_refused_by_name(ui, settings, name):
     assert name in refused(ui, lab(settings))
 

@@ -1,6 +1,7 @@
 """Small SD1-shaped / SDXL-shaped models for the real host samplers: a deterministic, cheap, conditioning-dependent
 "UNet" behind the host's own model interfaces (A1111's LatentDiffusion-like `apply_model`, Forge's KModel with the
 host's own predictor inside a real UnetPatcher), plus the host's conditioning objects for a batch of prompts."""
+
 from __future__ import annotations
 
 import types
@@ -13,7 +14,7 @@ SDXL = dict(context=2048, tokens=77, vector=2816)
 
 def sd_alphas_cumprod() -> torch.Tensor:
     """SD's scaled-linear schedule (β from 0.00085 to 0.012, 1000 steps)."""
-    betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
+    betas = torch.linspace(0.00085**0.5, 0.012**0.5, 1000, dtype=torch.float64) ** 2
     return torch.cumprod(1 - betas, 0).float()
 
 
@@ -26,19 +27,31 @@ class Net(torch.nn.Module):
         g = torch.Generator().manual_seed(0)
         self.shape = shape
         self.w_ctx = torch.nn.Parameter(torch.randn(shape["context"], 4, generator=g) / shape["context"] ** 0.5)
-        self.w_vec = torch.nn.Parameter(torch.randn(shape["vector"], 4, generator=g) / shape["vector"] ** 0.5) \
-            if shape["vector"] else None
+        self.w_vec = (
+            torch.nn.Parameter(torch.randn(shape["vector"], 4, generator=g) / shape["vector"] ** 0.5)
+            if shape["vector"]
+            else None
+        )
         self.calls: list[dict] = []
 
     def forward(self, x, t, context, vector=None):
-        self.calls.append({"t": t.detach().clone(), "context": context.detach().clone(), "chunks": [0, 1],
-                           "vector": None if vector is None else vector.detach().clone()})
+        self.calls.append(
+            {
+                "t": t.detach().clone(),
+                "context": context.detach().clone(),
+                "chunks": [0, 1],
+                "vector": None if vector is None else vector.detach().clone(),
+            }
+        )
         h = context.mean(dim=1) @ self.w_ctx
         if vector is not None:
             h = h + vector @ self.w_vec
         ramp = torch.linspace(-1, 1, x.shape[-1])
-        return torch.tanh(0.7 * x + (t.float() / 1000)[:, None, None, None]) * 0.8 + \
-            h[:, :, None, None] * ramp[None, None, None, :] + 0.1 * x.roll(1, dims=-1)
+        return (
+            torch.tanh(0.7 * x + (t.float() / 1000)[:, None, None, None]) * 0.8
+            + h[:, :, None, None] * ramp[None, None, None, :]
+            + 0.1 * x.roll(1, dims=-1)
+        )
 
 
 class A1111Model(torch.nn.Module):
@@ -72,8 +85,13 @@ def forge_model(shape: dict, prediction_type: str = "epsilon", predictor=None, d
         def __init__(self):
             super().__init__()
             self.net = Net(shape)
-            self.predictor = predictor if predictor is not None else Prediction(
-                prediction_type=prediction_type, beta_schedule="linear", linear_start=0.00085, linear_end=0.012)
+            self.predictor = (
+                predictor
+                if predictor is not None
+                else Prediction(
+                    prediction_type=prediction_type, beta_schedule="linear", linear_start=0.00085, linear_end=0.012
+                )
+            )
             self.diffusion_model = self.net
             self.computation_dtype = torch.float32
             self.storage_dtype = torch.float32
@@ -93,9 +111,15 @@ def forge_model(shape: dict, prediction_type: str = "epsilon", predictor=None, d
     kmodel = KModel()
     cpu = torch.device("cpu")
     unet = UnetPatcher(kmodel, load_device=cpu, offload_device=cpu, current_device=cpu)
-    model = types.SimpleNamespace(forge_objects=types.SimpleNamespace(unet=unet), is_sdxl=shape["vector"] is not None,
-                                  cond_stage_key="txt", model=types.SimpleNamespace(conditioning_key="crossattn"),
-                                  sd_checkpoint_info=None, net=kmodel.net, predictor=kmodel.predictor)
+    model = types.SimpleNamespace(
+        forge_objects=types.SimpleNamespace(unet=unet),
+        is_sdxl=shape["vector"] is not None,
+        cond_stage_key="txt",
+        model=types.SimpleNamespace(conditioning_key="crossattn"),
+        sd_checkpoint_info=None,
+        net=kmodel.net,
+        predictor=kmodel.predictor,
+    )
     return model
 
 
@@ -112,8 +136,12 @@ def conds(prompt_parser, shape: dict, prompts: list[int], negatives: list[int], 
     """The host's (cond, uncond) for one prompt and one negative per image (`MulticondLearnedConditioning` and
     the scheduled uncond list), as `p.c` / `p.uc` hold them."""
     sched = prompt_parser.ScheduledPromptConditioning
-    cond = prompt_parser.MulticondLearnedConditioning(shape=(len(prompts),), batch=[
-        [prompt_parser.ComposableScheduledPromptConditioning([sched(steps, prompt_cond(shape, k))],
-                                                             1.0)] for k in prompts])
+    cond = prompt_parser.MulticondLearnedConditioning(
+        shape=(len(prompts),),
+        batch=[
+            [prompt_parser.ComposableScheduledPromptConditioning([sched(steps, prompt_cond(shape, k))], 1.0)]
+            for k in prompts
+        ],
+    )
     uncond = [[sched(steps, prompt_cond(shape, k))] for k in negatives]
     return cond, uncond

@@ -3,6 +3,7 @@
 Run by tests/webui/test_webui_hosts.py through run_cases.py (`pytest --noconftest host_cases.py`) with
 SAMPLERLAB_WEBUI_KIND ("a1111" or "forge") and SAMPLERLAB_WEBUI_ROOT (the host tree).
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,9 @@ import importlib.util  # noqa: E402
 # The host imports the entry file by its path, with the extension's folder first on sys.path (it then imports
 # `sampler_lab_webui` by name); here the adapter is loaded first by its unique name, then the entry file by its path.
 loader.webui()
-_spec = importlib.util.spec_from_file_location("sampler_lab_entry",
-                                               os.path.join(webui_host.REPO, "scripts", "sampler_lab.py"))
+_spec = importlib.util.spec_from_file_location(
+    "sampler_lab_entry", os.path.join(webui_host.REPO, "scripts", "sampler_lab.py")
+)
 _ENTRY = importlib.util.module_from_spec(_spec)
 # The entry needs the host's modules.scripts (which needs the full UI); a stand-in base class stands for it.
 sys.modules.setdefault("modules.scripts", types.ModuleType("modules.scripts"))
@@ -45,8 +47,11 @@ _MADE: list = []
 
 
 def make_model(shape=fakes.SD1, v=False):
-    model = fakes.forge_model(shape, "v_prediction" if v else "epsilon") if FORGE else \
-        fakes.A1111Model(shape, "v" if v else "eps")
+    model = (
+        fakes.forge_model(shape, "v_prediction" if v else "epsilon")
+        if FORGE
+        else fakes.A1111Model(shape, "v" if v else "eps")
+    )
     HOST.use_model(model)
     return model
 
@@ -57,12 +62,38 @@ def net_of(model):
 
 def make_p(model, seeds, sampler="EDM Heun", scheduler="Automatic", settings=Settings(), steps=STEPS, cfg=5.0):
     p = types.SimpleNamespace(
-        seeds=list(seeds), seed=seeds[0], all_seeds=list(seeds), iteration=0, batch_size=len(seeds),
-        sampler_name=sampler, scheduler=scheduler, hr_scheduler=None, hr_sampler_name=None, is_hr_pass=False,
-        steps=steps, cfg_scale=cfg, hr_cfg=cfg, eta=None, s_churn=0.0, s_tmin=0.0, s_tmax=float("inf"), s_noise=1.0,
-        s_min_uncond=0.0, extra_generation_params={}, sampler_noise_scheduler_override=None, image_cfg_scale=None,
-        scripts=None, refiner_checkpoint_info=None, refiner_switch_at=None, sd_model=model, denoising_strength=1.0,
-        extra_network_data={}, sampler=None, mask=None, nmask=None)
+        seeds=list(seeds),
+        seed=seeds[0],
+        all_seeds=list(seeds),
+        iteration=0,
+        batch_size=len(seeds),
+        sampler_name=sampler,
+        scheduler=scheduler,
+        hr_scheduler=None,
+        hr_sampler_name=None,
+        is_hr_pass=False,
+        steps=steps,
+        cfg_scale=cfg,
+        hr_cfg=cfg,
+        eta=None,
+        s_churn=0.0,
+        s_tmin=0.0,
+        s_tmax=float("inf"),
+        s_noise=1.0,
+        s_min_uncond=0.0,
+        extra_generation_params={},
+        sampler_noise_scheduler_override=None,
+        image_cfg_scale=None,
+        scripts=None,
+        refiner_checkpoint_info=None,
+        refiner_switch_at=None,
+        sd_model=model,
+        denoising_strength=1.0,
+        extra_network_data={},
+        sampler=None,
+        mask=None,
+        nmask=None,
+    )
     p.rng = HOST.rng.ImageRNG((4, 8, 8), p.seeds)
     _MADE.append(p)
     script.prepare(p, tuple(getattr(settings, q.name) for q in params.PARAMS))
@@ -99,12 +130,15 @@ def _reset():
 # registration
 # ------------------------------------------------------------------------------------------------------------
 
+
 def test_sampler_and_schedulers_registered():
     assert "EDM Heun" in HOST.sd_samplers.visible_sampler_names()
     names = {s.name for s in HOST.sd_schedulers.schedulers}
     assert set(host.SCHEDULERS) <= names
-    assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == ("EDM Heun", "Sampler Lab "
-                                                                                                         "trailing")
+    assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == (
+        "EDM Heun",
+        "Sampler Lab trailing",
+    )
 
 
 def test_host_is_detected_once_per_process():
@@ -123,6 +157,7 @@ def test_core_loaded_under_unique_name():
 # ------------------------------------------------------------------------------------------------------------
 # EDM Heun
 # ------------------------------------------------------------------------------------------------------------
+
 
 def test_edm_heun_without_churn_equals_the_hosts_heun():
     model = make_model()
@@ -173,6 +208,7 @@ def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
         assert host.model_form(make_model()) is core.VE and host.model_form(make_model(v=True)) is core.VE
         return
     from backend.modules.k_prediction import PredictionDiscreteFlow
+
     g = torch.Generator().manual_seed(0)
     points = torch.randn(8, 4, 8, 8, generator=g, dtype=torch.float64) * torch.linspace(0.5, 2.0, 8).reshape(8, 1, 1, 1)
     weights = torch.linspace(1.0, 3.0, 8, dtype=torch.float64)
@@ -184,13 +220,18 @@ def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
     n, churn = 256, Settings(s_churn=20.0, s_tmin=0.05, s_tmax=50.0, s_noise=1.0)
     bound = 0.5 * math.sqrt(7 / n) + math.sqrt(math.log(1e6) / (2 * n))  # E[TV] bound plus McDiarmid, p < 1e-6
     seeds = list(range(n))
-    tv = {name: _nearest_point_tv(run(model, seeds, shape=text, settings=settings, scheduler="Simple", steps=16)[1],
-                                  points, weights) for name, settings in (("plain", Settings()), ("churn", churn))}
+    tv = {
+        name: _nearest_point_tv(
+            run(model, seeds, shape=text, settings=settings, scheduler="Simple", steps=16)[1], points, weights
+        )
+        for name, settings in (("plain", Settings()), ("churn", churn))
+    }
     original = host.model_form
     host.model_form = lambda sd_model: core.VE  # churn added as x + √(σ̂² − σ²)·ε on the flow state
     try:
-        tv["ve churn"] = _nearest_point_tv(run(model, seeds, shape=text, settings=churn, scheduler="Simple",
-                                               steps=16)[1], points, weights)
+        tv["ve churn"] = _nearest_point_tv(
+            run(model, seeds, shape=text, settings=churn, scheduler="Simple", steps=16)[1], points, weights
+        )
     finally:
         host.model_form = original
     assert tv["plain"] <= bound and tv["churn"] <= bound, (tv, bound)
@@ -200,6 +241,7 @@ def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
 # ------------------------------------------------------------------------------------------------------------
 # schedules
 # ------------------------------------------------------------------------------------------------------------
+
 
 def _sigmas(model, scheduler, settings=Settings(), steps=STEPS):
     p = make_p(model, [1], sampler="Euler", scheduler=scheduler, settings=settings, steps=steps)
@@ -221,9 +263,14 @@ def test_karras_schedule_uses_the_accordion_rho_on_the_models_range():
     assert not torch.allclose(rho3, host_karras)
 
 
-@pytest.mark.parametrize("spacing, expected", [("trailing", [999, 832, 666, 499, 332, 166]),
-                                               ("linspace", [999, 799, 599, 400, 200, 0]),
-                                               ("leading", [830, 664, 498, 332, 166, 0])])
+@pytest.mark.parametrize(
+    "spacing, expected",
+    [
+        ("trailing", [999, 832, 666, 499, 332, 166]),
+        ("linspace", [999, 799, 599, 400, 200, 0]),
+        ("leading", [830, 664, 498, 332, 166, 0]),
+    ],
+)
 def test_spacing_schedules_hit_lin_table_2_timesteps(spacing, expected):
     model = make_model()
     sampler, sigmas = _sigmas(model, f"samplerlab_{spacing}")
@@ -233,8 +280,10 @@ def test_spacing_schedules_hit_lin_table_2_timesteps(spacing, expected):
 
 
 def test_spacing_refuses_more_steps_than_timesteps_naming_the_input():
-    with pytest.raises(ValueError, match="^Sampler Lab: input 'steps' = 1001 is more than the model's 1000 discrete "
-                                         "timesteps; use at most 1000.$"):
+    with pytest.raises(
+        ValueError,
+        match="^Sampler Lab: input 'steps' = 1001 is more than the model's 1000 discrete timesteps; use at most 1000.$",
+    ):
         _sigmas(make_model(), "samplerlab_trailing", steps=1001)
 
 
@@ -242,30 +291,39 @@ def test_spacing_refuses_more_steps_than_timesteps_naming_the_input():
 # CFG rescale through the host's CFG denoiser
 # ------------------------------------------------------------------------------------------------------------
 
+
 def _one_call(model, p, sampler_name, x, sigma, c, uc, cfg):
     p.sampler = HOST.sd_samplers.create_sampler(sampler_name, model)
     sampler = p.sampler
     sampler.initialize(p)
     sampler.model_wrap_cfg.steps = sampler.model_wrap_cfg.total_steps = 10
-    sampler.sampler_extra_args = {"cond": c, "uncond": uc, "cond_scale": cfg, "s_min_uncond": 0.0,
-                                  "image_cond": torch.zeros(x.shape[0], 5, 1, 1)}
+    sampler.sampler_extra_args = {
+        "cond": c,
+        "uncond": uc,
+        "cond_scale": cfg,
+        "s_min_uncond": 0.0,
+        "image_cond": torch.zeros(x.shape[0], 5, 1, 1),
+    }
     script.before_every_sampling(p)
     if FORGE:
         from backend.sampling.sampling_function import sampling_prepare
+
         sampling_prepare(model.forge_objects.unet, x)
     return sampler.model_wrap_cfg(x, sigma, **sampler.sampler_extra_args)
 
 
 def _reference_predictions(model, x, sigma, shape, prompts, negatives, v):
     """D of the positive and negative prompt for each image, computed directly from the net (no host code)."""
+
     def denoised(k):
         c = [fakes.prompt_cond(shape, j) for j in k]
         ctx = torch.stack([ci["crossattn"] if isinstance(ci, dict) else ci for ci in c])
         vec = torch.stack([ci["vector"] for ci in c]) if shape["vector"] else None
         s = sigma.reshape(-1, 1, 1, 1)
         t = HOST_T(model, sigma)
-        f = model.net(x / (s ** 2 + 1).sqrt(), t, ctx, vec)
-        return (x / (s ** 2 + 1) - f * s / (s ** 2 + 1).sqrt()) if v else x - f * s
+        f = model.net(x / (s**2 + 1).sqrt(), t, ctx, vec)
+        return (x / (s**2 + 1) - f * s / (s**2 + 1).sqrt()) if v else x - f * s
+
     return denoised(prompts), denoised(negatives)
 
 
@@ -274,6 +332,7 @@ def HOST_T(model, sigma):
     if FORGE:
         return model.predictor.timestep(sigma).float()
     import k_diffusion.external
+
     return k_diffusion.external.CompVisDenoiser(model).sigma_to_t(sigma).float()
 
 
@@ -293,7 +352,7 @@ def test_cfg_rescale_k_diffusion_in_the_models_output_space(v, phi):
         host.end(p)
     pos, neg = _reference_predictions(model, x, sigma, shape, prompts, negatives, v)
     guided = neg + 6.0 * (pos - neg)
-    c_skip = (1 / (sigma ** 2 + 1) if v else torch.ones(2)).reshape(-1, 1, 1, 1)
+    c_skip = (1 / (sigma**2 + 1) if v else torch.ones(2)).reshape(-1, 1, 1, 1)
     own_pos, own_guided = pos - c_skip * x, guided - c_skip * x  # c_out·(model output)
     ratio = own_pos.flatten(1).std(1) / own_guided.flatten(1).std(1)
     expected = c_skip * x + own_guided * (phi * ratio.reshape(-1, 1, 1, 1) + 1 - phi)
@@ -327,6 +386,7 @@ def test_cfg_rescale_ddim_in_the_models_output_space(v):
 # ------------------------------------------------------------------------------------------------------------
 # CADS
 # ------------------------------------------------------------------------------------------------------------
+
 
 def _cads_calls(seeds, prompts, sigma, negative=False):
     shape = fakes.SDXL
@@ -412,6 +472,7 @@ def test_cads_leaves_low_noise_calls_clean_and_is_batch_invariant():
 # zero terminal SNR
 # ------------------------------------------------------------------------------------------------------------
 
+
 def _table(model, sampler):
     return model.predictor.sigmas if FORGE else sampler.model_wrap.sigmas
 
@@ -448,9 +509,15 @@ def test_ztsnr_refuses_eps_models_and_warns_about_the_hosts_own(caplog):
 # validation, infotext, XYZ, API arguments
 # ------------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("settings, name", [(Settings(cads_enabled=True, tau1=0.9, tau2=0.5), "CADS tau1"),
-                                            (Settings(rescale_enabled=True, phi=1.5), "CFG rescale phi"),
-                                            (Settings(s_tmin=5.0, s_tmax=1.0), "S_tmin")])
+
+@pytest.mark.parametrize(
+    "settings, name",
+    [
+        (Settings(cads_enabled=True, tau1=0.9, tau2=0.5), "CADS tau1"),
+        (Settings(rescale_enabled=True, phi=1.5), "CFG rescale phi"),
+        (Settings(s_tmin=5.0, s_tmax=1.0), "S_tmin"),
+    ],
+)
 def test_bad_input_stops_the_generation_naming_the_input(settings, name):
     model = make_model()
     p = types.SimpleNamespace(sd_model=model, extra_generation_params={}, scheduler="Automatic", sampler_name="Euler")
@@ -461,8 +528,16 @@ def test_bad_input_stops_the_generation_naming_the_input(settings, name):
 
 
 def test_infotext_round_trip():
-    settings = Settings(s_churn=12.5, rho=5.0, rescale_enabled=True, phi=0.55, cads_enabled=True, tau1=0.4,
-                        cads_negative=True, cads_seed=77)
+    settings = Settings(
+        s_churn=12.5,
+        rho=5.0,
+        rescale_enabled=True,
+        phi=0.55,
+        cads_enabled=True,
+        tau1=0.4,
+        cads_negative=True,
+        cads_seed=77,
+    )
     fields = params.infotext(settings, heun=True, karras=True)
     assert all(k.startswith("Sampler Lab ") for k in fields) and "Sampler Lab S_tmin" not in fields
     # As the host writes and reads an infotext line: "key: value" pairs joined by ", ".
@@ -477,6 +552,7 @@ def test_xyz_axes_apply_per_cell():
     class AxisOption:
         def __init__(self, label, type_, apply):
             self.label, self.type, self.apply = label, type_, apply
+
     xyz = types.SimpleNamespace(AxisOption=AxisOption, axis_options=[])
     script.add_xyz_axes(xyz)
     script.add_xyz_axes(xyz)

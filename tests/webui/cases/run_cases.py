@@ -5,6 +5,7 @@
 tests/pytest.ini is its configuration (rootdir tests/, tools/ on sys.path), so the repo root (the ComfyUI pack, with
 its __init__.py) is never imported here and never on sys.path.
 """
+
 import os
 import sys
 
@@ -17,5 +18,19 @@ if __name__ == "__main__":
     kind, root, *rest = sys.argv[1:]
     os.environ["SAMPLERLAB_WEBUI_KIND"], os.environ["SAMPLERLAB_WEBUI_ROOT"] = kind, root
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    sys.exit(pytest.main(["-q", "--noconftest", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
-                          "-W", "ignore::UserWarning", os.path.join(HERE, "host_cases.py"), *rest]))
+    sys.exit(
+        pytest.main(
+            [
+                "-q",
+                "--noconftest",
+                "-p",
+                "no:cacheprovider",
+                "-W",
+                "ignore::DeprecationWarning",
+                "-W",
+                "ignore::UserWarning",
+                os.path.join(HERE, "host_cases.py"),
+                *rest,
+            ]
+        )
+    )

@@ -10,6 +10,7 @@ Forge's `backend/` sampling function, predictor and model patcher — is the hos
     host = webui_host.load("a1111", ROOT)   # or "forge"
     host.use_model(FakeModel(...))           # shared.sd_model
 """
+
 from __future__ import annotations
 
 import importlib
@@ -24,15 +25,40 @@ import torch
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 OPTIONS = dict(
-    randn_source="CPU", eta_noise_seed_delta=0, always_discard_next_to_last_sigma=False,
-    use_old_karras_scheduler_sigmas=False, sigma_min=0.0, sigma_max=0.0, rho=0.0, sgm_noise_multiplier=False,
-    skip_early_cond=0.0, s_min_uncond_all=False, pad_cond_uncond=False, pad_cond_uncond_v0=False,
-    batch_cond_uncond=True, live_preview_content="Prompt", live_previews_enable=False, show_progress_every_n_steps=0,
-    enable_quantization=False, s_churn=0.0, s_tmin=0.0, s_tmax=0.0, s_noise=1.0, eta_ancestral=1.0, eta_ddim=0.0,
-    hide_samplers=[], no_dpmpp_sde_batch_determinism=False, img2img_extra_noise=0.0,
+    randn_source="CPU",
+    eta_noise_seed_delta=0,
+    always_discard_next_to_last_sigma=False,
+    use_old_karras_scheduler_sigmas=False,
+    sigma_min=0.0,
+    sigma_max=0.0,
+    rho=0.0,
+    sgm_noise_multiplier=False,
+    skip_early_cond=0.0,
+    s_min_uncond_all=False,
+    pad_cond_uncond=False,
+    pad_cond_uncond_v0=False,
+    batch_cond_uncond=True,
+    live_preview_content="Prompt",
+    live_previews_enable=False,
+    show_progress_every_n_steps=0,
+    enable_quantization=False,
+    s_churn=0.0,
+    s_tmin=0.0,
+    s_tmax=0.0,
+    s_noise=1.0,
+    eta_ancestral=1.0,
+    eta_ddim=0.0,
+    hide_samplers=[],
+    no_dpmpp_sde_batch_determinism=False,
+    img2img_extra_noise=0.0,
     refiner_switch_by_sample_steps=False,
-    sd_noise_schedule="Default", use_downcasted_alpha_bar=False, img2img_fix_steps=False, beta_dist_alpha=0.6,
-    beta_dist_beta=0.6, show_progress_type="Approx cheap", forge_try_reproduce="None",
+    sd_noise_schedule="Default",
+    use_downcasted_alpha_bar=False,
+    img2img_fix_steps=False,
+    beta_dist_alpha=0.6,
+    beta_dist_beta=0.6,
+    show_progress_type="Approx cheap",
+    forge_try_reproduce="None",
 )
 
 
@@ -85,14 +111,39 @@ def _stand_ins(kind: str) -> None:
     _module("gradio", Blocks=type("Blocks", (), {}))
     _module("fastapi", FastAPI=type("FastAPI", (), {}))
     import modules  # the host's package
+
     cpu = torch.device("cpu")
-    state = types.SimpleNamespace(interrupted=False, skipped=False, sampling_step=0, sampling_steps=0, job="",
-                                  current_latent=None, nextjob=lambda: None)
-    _module("modules.shared", opts=Options(), state=state, sd_model=None, device=cpu, total_tqdm=_Tqdm(),
-            parallel_processing_allowed=True, cmd_opts=types.SimpleNamespace())
-    _module("modules.devices", cpu=cpu, device=cpu, dtype=torch.float32, dtype_vae=torch.float32,
-            dtype_unet=torch.float32, torch_gc=lambda: None, autocast=lambda *a, **k: _Null(),
-            without_autocast=lambda *a, **k: _Null(), test_for_nans=lambda *a, **k: None)
+    state = types.SimpleNamespace(
+        interrupted=False,
+        skipped=False,
+        sampling_step=0,
+        sampling_steps=0,
+        job="",
+        current_latent=None,
+        nextjob=lambda: None,
+    )
+    _module(
+        "modules.shared",
+        opts=Options(),
+        state=state,
+        sd_model=None,
+        device=cpu,
+        total_tqdm=_Tqdm(),
+        parallel_processing_allowed=True,
+        cmd_opts=types.SimpleNamespace(),
+    )
+    _module(
+        "modules.devices",
+        cpu=cpu,
+        device=cpu,
+        dtype=torch.float32,
+        dtype_vae=torch.float32,
+        dtype_unet=torch.float32,
+        torch_gc=lambda: None,
+        autocast=lambda *a, **k: _Null(),
+        without_autocast=lambda *a, **k: _Null(),
+        test_for_nans=lambda *a, **k: None,
+    )
     for name in ("images", "sd_vae_approx", "sd_vae_taesd", "sd_models", "extra_networks"):
         _module(f"modules.{name}")
     _module("modules.extensions", find_extension=lambda filename: None, extensions=[])  # callbacks name their extension
@@ -104,6 +155,7 @@ def _stand_ins(kind: str) -> None:
         spec.submodule_search_locations = [path]
         sys.modules["k_diffusion"] = importlib.util.module_from_spec(spec)
         import modules_forge  # noqa: F401  (the host's package)
+
         _module("modules_forge.main_entry")
     del modules
 
@@ -119,19 +171,30 @@ class _Null:
 def load(kind: str, root: str) -> Host:
     """Import the host at `root` ("a1111" or "forge") in this process; idempotent within a process."""
     root = os.path.realpath(root)
-    for path in ([root, os.path.join(root, "packages_3rdparty")] if kind == "forge" else [root]):
+    for path in [root, os.path.join(root, "packages_3rdparty")] if kind == "forge" else [root]:
         if path not in sys.path:
             sys.path.insert(0, path)
     if "modules.shared" not in sys.modules:
         argv, sys.argv = sys.argv, [sys.argv[0], "--always-cpu"]  # Forge's backend parses argv: its CPU mode
         try:
             _stand_ins(kind)
-            for name in ("script_callbacks", "sd_samplers", "sd_schedulers", "sd_samplers_kdiffusion",
-                         "sd_samplers_timesteps", "sd_samplers_cfg_denoiser", "prompt_parser", "rng"):
+            for name in (
+                "script_callbacks",
+                "sd_samplers",
+                "sd_schedulers",
+                "sd_samplers_kdiffusion",
+                "sd_samplers_timesteps",
+                "sd_samplers_cfg_denoiser",
+                "prompt_parser",
+                "rng",
+            ):
                 importlib.import_module(f"modules.{name}")
             if kind == "forge":
-                for name in ("backend.sampling.sampling_function", "backend.patcher.unet",
-                             "backend.modules.k_prediction"):
+                for name in (
+                    "backend.sampling.sampling_function",
+                    "backend.patcher.unet",
+                    "backend.modules.k_prediction",
+                ):
                     importlib.import_module(name)
         finally:
             sys.argv = argv
