@@ -3,10 +3,14 @@ validate, patch and restore around each generation. Host and gradio imports happ
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
-from . import host, params
+from . import callbacks, detect, params, rescale, sampler, schedules, ztsnr
 from .params import NUMERIC, PARAMS, Param, Settings
+from .run import begin, end, restore, run_of
+
+log = logging.getLogger("sampler_lab")
 
 #: Features whose numeric parameters switch the feature on when an XYZ axis sets them.
 _SWITCH = {"CFG rescale": "rescale_enabled", "CADS": "cads_enabled"}
@@ -109,32 +113,34 @@ def refuse(p, error: Exception) -> None:
         raise error
 
     p.sample = sample
-    host.log.error(str(error))
+    log.error(str(error))
 
 
 def prepare(p, args: tuple) -> None:
     """Settings of this generation (script arguments, XYZ overrides), validated; patches that act from the start."""
     settings = Settings.from_args(args, getattr(p, "sampler_lab_xyz", None))
     params.validate(settings)
-    host.check_host()
-    host.check_feature_available(settings)
+    detect.check_host()
+    detect.check_feature_available(settings)
     if settings.ztsnr_enabled:
-        host.check_ztsnr(p)
-    host.begin(p, settings)
+        ztsnr.check_ztsnr(p)
+    begin(p, settings)
     # A dict of p's own: X/Y/Z cells are shallow copies of one p and would share (and keep each other's) entries.
     p.extra_generation_params = {k: v for k, v in p.extra_generation_params.items() if k not in _INFOTEXT_KEYS}
-    p.extra_generation_params.update(params.infotext(settings, heun=host.uses_heun(p), karras=host.uses_karras(p)))
+    p.extra_generation_params.update(
+        params.infotext(settings, heun=sampler.uses_heun(p), karras=schedules.uses_karras(p))
+    )
 
 
 def before_every_sampling(p) -> None:
     """Each pass (first and hires): patches on this pass's model objects; the previous pass's are undone first."""
-    run = host.run_of(p)
+    run = run_of(p)
     if run is None:
         return
-    host.restore(p)
-    if host.is_forge():
-        host.patch_forge_unet(p, run)
-    host.patch_ztsnr(p, run)
+    restore(p)
+    if detect.is_forge():
+        rescale.patch_forge_unet(p, run)
+    ztsnr.patch_ztsnr(p, run)
 
 
 def make_script_class():
@@ -142,9 +148,9 @@ def make_script_class():
     import gradio as gr
     from modules import scripts, script_callbacks
 
-    host.register_sampler()
-    host.register_schedulers()
-    host.register_callbacks()
+    sampler.register_sampler()
+    schedules.register_schedulers()
+    callbacks.register_callbacks()
     script_callbacks.on_before_ui(_on_before_ui)
 
     class SamplerLabScript(scripts.Script):
@@ -172,9 +178,9 @@ def make_script_class():
             before_every_sampling(p)
 
         def post_sample(self, p, ps, *args):
-            host.restore(p)
+            restore(p)
 
         def postprocess(self, p, processed, *args):
-            host.end(p)
+            end(p)
 
     return SamplerLabScript

@@ -11,6 +11,7 @@ nodes.py), so nothing here puts the repo root on sys.path:
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -24,15 +25,11 @@ WEBUI_NAME = "sampler_lab_webui"
 
 def webui() -> ModuleType:
     """The web UI adapter as `sampler_lab_webui` (which loads the core as `sampler_lab_core`)."""
-    if WEBUI_NAME not in sys.modules:  # bootstrap: the adapter holds the loader (`load_package`) the web UIs use
-        directory = os.path.join(REPO_DIR, WEBUI_NAME)
-        spec = importlib.util.spec_from_file_location(
-            WEBUI_NAME, os.path.join(directory, "__init__.py"), submodule_search_locations=[directory]
-        )
+    if WEBUI_NAME not in sys.modules:  # found by name in the repo root, which stays off sys.path
+        spec = importlib.machinery.PathFinder.find_spec(WEBUI_NAME, [REPO_DIR])
         if spec is None or spec.loader is None:
-            raise ImportError(f"no package at {directory}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[WEBUI_NAME] = module
+            raise ImportError(f"no {WEBUI_NAME} package in {REPO_DIR}")
+        sys.modules[WEBUI_NAME] = module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
         except BaseException:

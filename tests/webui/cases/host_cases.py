@@ -38,7 +38,8 @@ sys.modules["modules.scripts"].AlwaysVisible = object()
 sys.modules["modules.scripts"].scripts_data = []
 _spec.loader.exec_module(_ENTRY)
 
-from sampler_lab_webui import core, host, params, script  # noqa: E402
+from sampler_lab_webui import core, detect, params, sampler, schedules, script  # noqa: E402
+from sampler_lab_webui import run as runs  # noqa: E402
 from sampler_lab_webui.params import Settings  # noqa: E402
 
 STEPS = 6
@@ -113,7 +114,7 @@ def run(model, seeds, prompts=None, negatives=None, shape=fakes.SD1, **kwargs):
         image_cond = torch.zeros(len(seeds), 5, 1, 1)
         samples = p.sampler.sample(p, x, c, uc, image_conditioning=image_cond)
     finally:
-        host.end(p)
+        runs.end(p)
     return p, samples
 
 
@@ -122,8 +123,8 @@ def _reset():
     HOST.shared.opts.data.update(webui_host.OPTIONS)
     yield
     while _MADE:
-        host.end(_MADE.pop())
-    assert host.active() is None
+        runs.end(_MADE.pop())
+    assert runs.active() is None
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def _reset():
 def test_sampler_and_schedulers_registered():
     assert "EDM Heun" in HOST.sd_samplers.visible_sampler_names()
     names = {s.name for s in HOST.sd_schedulers.schedulers}
-    assert set(host.SCHEDULERS) <= names
+    assert set(schedules.SCHEDULERS) <= names
     assert HOST.sd_samplers.get_sampler_and_scheduler("EDM Heun", "samplerlab_trailing") == (
         "EDM Heun",
         "Sampler Lab trailing",
@@ -142,9 +143,9 @@ def test_sampler_and_schedulers_registered():
 
 
 def test_host_is_detected_once_per_process():
-    assert host.is_forge() is FORGE
-    looked_up = host.is_forge.cache_info().misses
-    assert host.is_forge() is FORGE and host.is_forge.cache_info().misses == looked_up == 1  # no import per call
+    assert detect.is_forge() is FORGE
+    looked_up = detect.is_forge.cache_info().misses
+    assert detect.is_forge() is FORGE and detect.is_forge.cache_info().misses == looked_up == 1  # no import per call
 
 
 def test_core_loaded_under_unique_name():
@@ -204,8 +205,8 @@ def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
     import math
 
     if not FORGE:
-        assert host.model_form(types.SimpleNamespace(is_sd3=True)) is core.FLOW
-        assert host.model_form(make_model()) is core.VE and host.model_form(make_model(v=True)) is core.VE
+        assert detect.model_form(types.SimpleNamespace(is_sd3=True)) is core.FLOW
+        assert detect.model_form(make_model()) is core.VE and detect.model_form(make_model(v=True)) is core.VE
         return
     from backend.modules.k_prediction import PredictionDiscreteFlow
 
@@ -216,7 +217,7 @@ def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
     text = dict(context=8, tokens=1, vector=None)  # the exact denoiser reads no prompt: a small one keeps CFG cheap
     model = fakes.forge_model(text, predictor=PredictionDiscreteFlow(shift=3.0), denoiser=exact)
     HOST.use_model(model)
-    assert host.model_form(model) is core.FLOW
+    assert detect.model_form(model) is core.FLOW
     n, churn = 256, Settings(s_churn=20.0, s_tmin=0.05, s_tmax=50.0, s_noise=1.0)
     bound = 0.5 * math.sqrt(7 / n) + math.sqrt(math.log(1e6) / (2 * n))  # E[TV] bound plus McDiarmid, p < 1e-6
     seeds = list(range(n))
@@ -226,14 +227,14 @@ def test_edm_heun_churn_keeps_the_data_weights_on_a_flow_model():
         )
         for name, settings in (("plain", Settings()), ("churn", churn))
     }
-    original = host.model_form
-    host.model_form = lambda sd_model: core.VE  # churn added as x + √(σ̂² − σ²)·ε on the flow state
+    original = sampler.model_form
+    sampler.model_form = lambda sd_model: core.VE  # churn added as x + √(σ̂² − σ²)·ε on the flow state
     try:
         tv["ve churn"] = _nearest_point_tv(
             run(model, seeds, shape=text, settings=churn, scheduler="Simple", steps=16)[1], points, weights
         )
     finally:
-        host.model_form = original
+        sampler.model_form = original
     assert tv["plain"] <= bound and tv["churn"] <= bound, (tv, bound)
     assert tv["ve churn"] > bound, (tv, bound)
 
@@ -249,7 +250,7 @@ def _sigmas(model, scheduler, settings=Settings(), steps=STEPS):
     try:
         return p.sampler, p.sampler.get_sigmas(p, steps)
     finally:
-        host.end(p)
+        runs.end(p)
 
 
 def test_karras_schedule_uses_the_accordion_rho_on_the_models_range():
@@ -349,7 +350,7 @@ def test_cfg_rescale_k_diffusion_in_the_models_output_space(v, phi):
     try:
         out = _one_call(model, p, "Euler", x, sigma, c, uc, 6.0)
     finally:
-        host.end(p)
+        runs.end(p)
     pos, neg = _reference_predictions(model, x, sigma, shape, prompts, negatives, v)
     guided = neg + 6.0 * (pos - neg)
     c_skip = (1 / (sigma**2 + 1) if v else torch.ones(2)).reshape(-1, 1, 1, 1)
@@ -371,7 +372,7 @@ def test_cfg_rescale_ddim_in_the_models_output_space(v):
     try:
         out = _one_call(model, p, "DDIM", x, t, c, uc, cfg)
     finally:
-        host.end(p)
+        runs.end(p)
     a = fakes.sd_alphas_cumprod()[700]
     ctx = lambda ks: torch.stack([fakes.prompt_cond(shape, k) for k in ks])
     # The network's input: A1111's DDIM feeds x_t itself; Forge rescales x_t to σ-space and back (c_in·x·√(σ²+1)).
@@ -400,7 +401,7 @@ def _cads_calls(seeds, prompts, sigma, negative=False):
     try:
         _one_call(model, p, "Euler", x, torch.full((len(seeds),), sigma), c, uc, 5.0)
     finally:
-        host.end(p)
+        runs.end(p)
     call = net.calls[-1]
     n = len(seeds)
     return call, [fakes.prompt_cond(shape, k) for k in prompts], [fakes.prompt_cond(shape, 100 + k) for k in prompts], n
@@ -447,7 +448,7 @@ def test_cads_gives_each_and_prompt_its_own_stream():
     try:
         _one_call(model, p, "Euler", torch.zeros(1, 4, 8, 8), torch.full((1,), 14.0), c, uc, 5.0)
     finally:
-        host.end(p)
+        runs.end(p)
     rows = torch.cat([call["context"] for call in net.calls])  # every conditioning row the network saw
     gamma = core.cads_gamma(float(net.calls[-1]["t"][0] / 999), 0.3, 0.8)
     seed = core.sample_seeds(21, None, 1)[0]
@@ -485,7 +486,7 @@ def test_ztsnr_patches_the_table_for_the_run_and_restores_it():
     script.before_every_sampling(p)
     patched = _table(model, p.sampler).clone()
     sigmas = p.sampler.get_sigmas(p, STEPS)
-    host.end(p)
+    runs.end(p)
     expected_top = ((1 - core.ZERO_SNR_ALPHA_CUMPROD) / core.ZERO_SNR_ALPHA_CUMPROD) ** 0.5
     assert float(patched[-1]) == pytest.approx(expected_top, rel=1e-4)
     assert float(sigmas[0]) == pytest.approx(expected_top, rel=1e-4)

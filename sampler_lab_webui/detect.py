@@ -1,0 +1,71 @@
+"""Which web UI this is (AUTOMATIC1111, Forge, Forge Classic), what it supports, and the form of its loaded
+model; each decided once per process."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+from . import core
+from .params import Settings
+
+
+@functools.cache
+def is_forge() -> bool:
+    """Forge has the `backend` package of its own model patcher; A1111 does not. Decided once per process (the host
+    does not change under a running web UI), so A1111's model calls do not repeat a failed import."""
+    return "backend.sampling.sampling_function" in sys.modules or has_module("backend.sampling.sampling_function")
+
+
+@functools.cache
+def is_forge_classic() -> bool:
+    """Forge Classic (the older Forge line): `ldm_patched`'s model patcher and sampling function, no `backend`. It
+    calls on_cfg_denoiser / on_cfg_after_cfg but never on_cfg_denoised, and has no schedule-type list."""
+    return not is_forge() and has_module("ldm_patched.modules.samplers")
+
+
+def check_feature_available(settings: Settings) -> None:
+    """Refuse, by name, a feature this host cannot run: CFG rescale on Forge Classic (A1111's path needs the
+    on_cfg_denoised callback Classic never calls; a post-CFG function on its patcher left the booted UI's image
+    unchanged, so it is not offered until that is understood)."""
+    if settings.rescale_enabled and is_forge_classic():
+        raise ValueError(
+            "Sampler Lab: 'CFG rescale' is not available on Forge Classic; switch it off (Classic's own "
+            "RescaleCFG script does the same job there)."
+        )
+
+
+def has_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def check_host() -> None:
+    """Refuse a host without the APIs this adapter uses (A1111 < 1.10-style modules, or an unknown fork)."""
+    from modules import script_callbacks, sd_samplers, sd_samplers_kdiffusion
+
+    needed = [
+        (script_callbacks, "on_cfg_denoiser"),
+        (script_callbacks, "on_cfg_after_cfg"),
+        (sd_samplers, "all_samplers_map"),
+        (sd_samplers_kdiffusion, "KDiffusionSampler"),
+    ]
+    missing = [f"{m.__name__}.{a}" for m, a in needed if not hasattr(m, a)]
+    if missing:
+        raise RuntimeError(
+            f"Sampler Lab: unsupported web UI version (missing {', '.join(missing)}); use AUTOMATIC1111 1.10 or Forge."
+        )
+
+
+def model_form(sd_model) -> core.ModelForm:
+    """The form (EDM eq. 4) of the loaded model as the host's samplers see it: `FLOW` for rectified-flow models
+    (Forge's `const` predictors: Flux, SD3; A1111's SD3), else `VE` (ε and v models, scaled to x = x0 + σ·n)."""
+    if is_forge():
+        unet_model = getattr(getattr(getattr(sd_model, "forge_objects", None), "unet", None), "model", None)
+        prediction = getattr(getattr(unet_model, "predictor", None), "prediction_type", "")
+        return core.FLOW if prediction == "const" else core.VE
+    return core.FLOW if getattr(sd_model, "is_sd3", False) else core.VE

@@ -1,0 +1,82 @@
+"""The `Sampler Lab Karras` (EDM eq. 5 with this generation's ρ) and Lin et al. spacing schedulers, registered
+in the host's schedule-type list."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+from . import core
+from .params import Settings, core_refusal
+from .detect import has_module, model_form
+from .run import active
+from .sampler import clear_name_cache
+
+
+SCHEDULERS = {
+    "samplerlab_karras": "Sampler Lab Karras",
+    "samplerlab_trailing": "Sampler Lab trailing",
+    "samplerlab_linspace": "Sampler Lab linspace",
+    "samplerlab_leading": "Sampler Lab leading",
+}
+
+
+def karras_schedule(n: int, sigma_min: float, sigma_max: float, device=None, **_: Any) -> torch.Tensor:
+    """EDM eq. 5 with the accordion's ρ over the range the host passes (the model's, unless the user overrides), as
+    noise levels σ (`samplers.karras_levels`): on flow models eq. 5 runs over σ = t/(1 − t) up to a finite σmax and
+    is mapped back to the model's t."""
+    from modules import shared
+
+    run = active()
+    rho = run.settings.rho if run is not None else Settings.rho
+    form = model_form(shared.sd_model)
+    low, high = core.noise_level_range(form, float(sigma_min), float(sigma_max))
+    return core.karras_levels(int(n), low, high, rho, form, device=device)
+
+
+def spacing_schedule(spacing: str) -> Callable[..., torch.Tensor]:
+    """Lin et al. 2024 Table 2 spacing on the model's discrete σ table (index = timestep)."""
+
+    def schedule(n: int, sigma_min: float = 0.0, sigma_max: float = 0.0, inner_model=None, device=None, **_: Any):
+        table = inner_model.sigmas.detach().float().cpu()
+        with core_refusal():
+            core.check_steps_within_timesteps(int(n), len(table))
+        return core.sigmas_for_timesteps(table, core.spacing_timesteps(spacing, int(n), len(table))).to(device)
+
+    schedule.__name__ = f"samplerlab_{spacing}"
+    return schedule
+
+
+def schedule_function(name: str) -> Callable[..., torch.Tensor]:
+    return karras_schedule if name == "samplerlab_karras" else spacing_schedule(name.removeprefix("samplerlab_"))
+
+
+def has_scheduler_list() -> bool:
+    from modules import sd_schedulers
+
+    return hasattr(sd_schedulers, "schedulers") and hasattr(sd_schedulers, "Scheduler")
+
+
+def register_schedulers() -> bool:
+    """The four schedules in the host's schedule-type list (idempotent). False where the host has none."""
+    if not has_module("modules.sd_schedulers") or not has_scheduler_list():
+        return False
+    from modules import sd_samplers, sd_schedulers
+
+    for name, label in SCHEDULERS.items():
+        if name in sd_schedulers.schedulers_map:
+            continue
+        entry = sd_schedulers.Scheduler(
+            name, label, schedule_function(name), need_inner_model=name != "samplerlab_karras"
+        )
+        sd_schedulers.schedulers.append(entry)
+        sd_schedulers.schedulers_map[name] = sd_schedulers.schedulers_map[label] = entry
+    clear_name_cache(sd_samplers)
+    return True
+
+
+def uses_karras(p) -> bool:
+    return "samplerlab_karras" in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None)) or SCHEDULERS[
+        "samplerlab_karras"
+    ] in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
