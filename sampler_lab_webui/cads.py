@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Any
-
 import torch
 
 from . import core
+from .conds import cond_images, copy_cond, rows
+from .detect import is_timesteps_denoiser
 from .params import Settings
 from .run import run_of
 
 
 #: Columns of SDXL's `vector` that are the pooled CLIP embedding (the rest are size/crop embeddings).
 POOLED_WIDTH = 1280
-
-
-def rows_of(cond) -> int:
-    return (cond["crossattn"] if isinstance(cond, dict) else cond).shape[0]
-
-
-def _cond_images(denoiser, cond_rows: int, batch: int) -> list[tuple[int, int]]:
-    """(image, index within that image's AND-prompts) of each positive conditioning row."""
-    if cond_rows == batch:
-        return [(i, 0) for i in range(batch)]
-    from modules import prompt_parser
-
-    conds_list, _ = prompt_parser.reconstruct_multicond_batch(
-        denoiser.sampler.sampler_extra_args["cond"], denoiser.step
-    )
-    owner = {}
-    for image, conds in enumerate(conds_list):
-        for j, (row, _weight) in enumerate(conds):
-            owner[row] = (image, j)
-    return [owner[r] for r in range(cond_rows)]
-
-
-def is_timesteps_denoiser(denoiser) -> bool:
-    """A1111's DDIM/PLMS/UniPC denoiser: `sigma` holds timesteps and outputs are ε (Forge converts to σ first)."""
-    module = sys.modules.get("modules.sd_samplers_timesteps")
-    cls = getattr(module, "CFGDenoiserTimesteps", None)
-    return cls is not None and isinstance(denoiser, cls) and not getattr(denoiser, "classic_ddim_eps_estimation", False)
 
 
 def normalised_time(denoiser, sigma: torch.Tensor) -> torch.Tensor:
@@ -59,7 +31,7 @@ def image_seeds(p, batch: int) -> list[int]:
     return [core.sample_seeds(int(s), None, 1)[0] for s in seeds]
 
 
-def cads_on_cfg_denoiser(params) -> None:
+def on_cfg_denoiser(params) -> None:
     """Anneal the conditioning rows of this model call: tokens and SDXL's pooled part of `vector` (never its size
     embeddings). A1111 passes cond rows then uncond rows in `x`/`sigma`; Forge passes the B image rows."""
     denoiser = params.denoiser
@@ -67,9 +39,9 @@ def cads_on_cfg_denoiser(params) -> None:
     if run is None or not run.settings.cads_enabled:
         return
     s = run.settings
-    batch = rows_of(params.text_uncond) if params.text_uncond is not None else params.x.shape[0]
-    cond_rows = rows_of(params.text_cond)
-    owners = _cond_images(denoiser, cond_rows, batch)
+    batch = rows(params.text_uncond) if params.text_uncond is not None else params.x.shape[0]
+    cond_rows = rows(params.text_cond)
+    owners = cond_images(denoiser, cond_rows, batch)
     sigma = params.sigma
     if sigma.shape[0] == batch:  # Forge: one σ per image
         cond_sigma = sigma[[i for i, _ in owners]]
@@ -105,15 +77,9 @@ def _cads(cond, denoiser, sigma: torch.Tensor, seeds: list[int], prompts: list[i
         )
 
     if isinstance(cond, dict):
-        out = _copy_cond(cond)
+        out = copy_cond(cond)
         out["crossattn"] = anneal(cond["crossattn"], False, None)
         if "vector" in cond:
             out["vector"] = anneal(cond["vector"], True, POOLED_WIDTH)
         return out
     return anneal(cond, False, None)
-
-
-def _copy_cond(cond: dict) -> dict:
-    """A shallow copy of a dict conditioning, keeping the host's DictWithShape type and shape."""
-    dict_with_shape: Any = type(cond)
-    return dict_with_shape(dict(cond), cond.shape) if hasattr(cond, "shape") else dict(cond)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from .cads import cads_on_cfg_denoiser
-from .rescale import rescale_on_cfg_after_cfg, rescale_on_cfg_denoised, rescale_on_cfg_denoiser
+from . import cads, rescale
 
 
 def register_callbacks() -> None:
@@ -14,12 +13,12 @@ def register_callbacks() -> None:
     from modules import script_callbacks
 
     named = "name" in inspect.signature(script_callbacks.on_cfg_denoiser).parameters
-    rescale = "sampler_lab_cfg_rescale"
+    rescale_name = "sampler_lab_cfg_rescale"
     for register, callback, name in (
-        (script_callbacks.on_cfg_denoiser, cads_on_cfg_denoiser, "sampler_lab_cads"),
-        (script_callbacks.on_cfg_denoiser, rescale_on_cfg_denoiser, rescale),
-        (script_callbacks.on_cfg_denoised, rescale_on_cfg_denoised, rescale),
-        (script_callbacks.on_cfg_after_cfg, rescale_on_cfg_after_cfg, rescale),
+        (script_callbacks.on_cfg_denoiser, cads.on_cfg_denoiser, "sampler_lab_cads"),
+        (script_callbacks.on_cfg_denoiser, rescale.on_cfg_denoiser, rescale_name),
+        (script_callbacks.on_cfg_denoised, rescale.on_cfg_denoised, rescale_name),
+        (script_callbacks.on_cfg_after_cfg, rescale.on_cfg_after_cfg, rescale_name),
     ):
         if named:
             register(callback, name=name)

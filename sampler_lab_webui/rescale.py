@@ -8,35 +8,31 @@ from typing import Callable
 import torch
 
 from . import core
-from .cads import is_timesteps_denoiser, rows_of
-from .detect import is_forge, is_forge_classic
+from .conds import conds_list, rows
+from .detect import is_forge, is_forge_classic, is_timesteps_denoiser
 from .run import Call, Run, active, run_of
 
 
-def rescale_on_cfg_denoiser(params) -> None:
+def on_cfg_denoiser(params) -> None:
     """A1111: remember the denoiser, x and σ of the images (the uncond rows of x_in are the sampler's x) on the run,
     for the denoised and after-CFG callbacks of this call."""
     denoiser = params.denoiser
     run = run_of(getattr(denoiser, "p", None))
     if run is None or not run.settings.rescale_enabled or is_forge() or is_forge_classic():
         return
-    batch = rows_of(params.text_uncond)
+    batch = rows(params.text_uncond)
     run.call = Call(denoiser, params.x[-batch:], params.sigma[-batch:])
 
 
-def rescale_on_cfg_denoised(params) -> None:
-    """A1111: the positive prediction of each image, combined from x_out by the host's own rule at scale 1."""
+def on_cfg_denoised(params) -> None:
+    """A1111: the positive prediction of each image, combined from x_out by the host's own rule at scale 1, on the
+    active run's call (the host passes no handle to the generation)."""
     run = active()
     call = run.call if run is not None else None
     if call is None:
         return
-    from modules import prompt_parser
-
     denoiser = call.denoiser
-    conds_list, _ = prompt_parser.reconstruct_multicond_batch(
-        denoiser.sampler.sampler_extra_args["cond"], denoiser.step
-    )
-    call.positive = denoiser.combine_denoised(params.x, conds_list, params.x[-call.x.shape[0] :], 1.0)
+    call.positive = denoiser.combine_denoised(params.x, conds_list(denoiser), params.x[-call.x.shape[0] :], 1.0)
 
 
 def skip_factor(denoiser, sigma: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -58,9 +54,9 @@ def skip_factor(denoiser, sigma: torch.Tensor, like: torch.Tensor) -> torch.Tens
     return torch.as_tensor(c_skip, device=like.device).to(like.dtype).reshape(shape)
 
 
-def rescale_on_cfg_after_cfg(params) -> None:
-    """A1111: φ-rescale of the guided prediction (`samplers.rescale_guided_output`); masked img2img keeps its known
-    region."""
+def on_cfg_after_cfg(params) -> None:
+    """A1111: φ-rescale of the guided prediction (`samplers.rescale_guided_output`) of the active run's call (the
+    host passes no handle to the generation); masked img2img keeps its known region."""
     run = active()
     call = run.call if run is not None else None
     if run is None or call is None or call.positive is None:

@@ -1,9 +1,10 @@
-"""The state of one generation: a `Run` on the processing object `p` (`p.sampler_lab`), with what was patched
-(undone after sampling) and A1111's model call in progress (`Call`).
+"""The state of one generation: a `Run` on its processing object `p` (`p.sampler_lab`) from the script's `process` to
+its `postprocess`, with what was patched (undone after each pass) and A1111's model call in progress (`Call`).
 
-Host callbacks read the run from the denoiser's `p`. Scheduler functions and A1111's denoised / after-CFG callbacks
-get no `p` and no object that leads to it, so they read the run being processed (`active()`), which is unambiguous
-because every host processes one generation at a time; that is the one module-level reference."""
+Everything the host hands a handle to reads the run from it: the script hooks get `p`, the sampler function the CFG
+denoiser (`model.p`), the on_cfg_denoiser callbacks their params' `denoiser.p`. Three host functions get none; see
+`active()`.
+"""
 
 from __future__ import annotations
 
@@ -36,19 +37,29 @@ class Run:
     call: Call | None = None
 
 
-#: The generation being processed: the one reference for the host functions that get no `p`.
+# The one module-level reference, for the host functions that get nothing leading to `p`:
+# - schedule-type functions: A1111 1.10's and Forge's `KDiffusionSampler.get_sigmas` call them with n, sigma_min,
+#   sigma_max and device only (plus the k-diffusion model wrapper where `need_inner_model`, which neither leads to
+#   `p` nor may be set for the Karras schedule without changing what the API's /sdapi/v1/schedulers reports);
+# - A1111's on_cfg_denoised callback: its params carry only that model wrapper, not the CFG denoiser;
+# - A1111's on_cfg_after_cfg callback: its params carry the guided x and the step counts, nothing else.
+# It is the run of the generation being processed, unambiguous because every host processes one at a time (under
+# its queue lock); `begin` sets it and `end` clears it.
 _ACTIVE: Run | None = None
 
 
 def run_of(p) -> Run | None:
+    """The run on the processing object `p` (None: no Sampler Lab generation)."""
     return getattr(p, "sampler_lab", None)
 
 
 def active() -> Run | None:
+    """The run of the generation being processed, for the host functions that get no handle to it (see `_ACTIVE`)."""
     return _ACTIVE
 
 
 def begin(p, settings: Settings) -> Run:
+    """A new run of `settings` on `p`, the one being processed from now on."""
     global _ACTIVE
     p.sampler_lab = _ACTIVE = Run(settings)
     return _ACTIVE

@@ -5,10 +5,9 @@ from __future__ import annotations
 import torch
 
 from . import core
-from .params import Settings
 from .detect import model_form
+from .params import Settings
 from .run import run_of
-
 
 SAMPLER_NAME = "EDM Heun"
 
@@ -61,10 +60,12 @@ def register_sampler() -> None:
 
 
 def clear_name_cache(sd_samplers) -> None:
+    """Forget the host's cached lookups of sampler and schedule names (after adding some)."""
     cache_clear = getattr(getattr(sd_samplers, "get_sampler_and_scheduler", None), "cache_clear", None)
     if cache_clear is not None:
         cache_clear()
 
 
 def uses_heun(p) -> bool:
+    """This generation's first or hires pass uses the `EDM Heun` sampler."""
     return SAMPLER_NAME in (getattr(p, "sampler_name", None), getattr(p, "hr_sampler_name", None))

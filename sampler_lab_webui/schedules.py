@@ -8,11 +8,10 @@ from typing import Any, Callable
 import torch
 
 from . import core
+from .detect import has_scheduler_list, model_form
 from .params import Settings, core_refusal
-from .detect import has_module, model_form
 from .run import active
 from .sampler import clear_name_cache
-
 
 SCHEDULERS = {
     "samplerlab_karras": "Sampler Lab Karras",
@@ -25,7 +24,7 @@ SCHEDULERS = {
 def karras_schedule(n: int, sigma_min: float, sigma_max: float, device=None, **_: Any) -> torch.Tensor:
     """EDM eq. 5 with the accordion's ρ over the range the host passes (the model's, unless the user overrides), as
     noise levels σ (`samplers.karras_levels`): on flow models eq. 5 runs over σ = t/(1 − t) up to a finite σmax and
-    is mapped back to the model's t."""
+    is mapped back to the model's t. The host passes no handle to the generation: ρ is the active run's."""
     from modules import shared
 
     run = active()
@@ -49,18 +48,13 @@ def spacing_schedule(spacing: str) -> Callable[..., torch.Tensor]:
 
 
 def schedule_function(name: str) -> Callable[..., torch.Tensor]:
+    """The function of the schedule `name` (a key of SCHEDULERS)."""
     return karras_schedule if name == "samplerlab_karras" else spacing_schedule(name.removeprefix("samplerlab_"))
-
-
-def has_scheduler_list() -> bool:
-    from modules import sd_schedulers
-
-    return hasattr(sd_schedulers, "schedulers") and hasattr(sd_schedulers, "Scheduler")
 
 
 def register_schedulers() -> bool:
     """The four schedules in the host's schedule-type list (idempotent). False where the host has none."""
-    if not has_module("modules.sd_schedulers") or not has_scheduler_list():
+    if not has_scheduler_list():
         return False
     from modules import sd_samplers, sd_schedulers
 
@@ -77,6 +71,6 @@ def register_schedulers() -> bool:
 
 
 def uses_karras(p) -> bool:
-    return "samplerlab_karras" in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None)) or SCHEDULERS[
-        "samplerlab_karras"
-    ] in (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
+    """This generation's first or hires pass uses the `Sampler Lab Karras` schedule (by name or label)."""
+    chosen = (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
+    return "samplerlab_karras" in chosen or SCHEDULERS["samplerlab_karras"] in chosen

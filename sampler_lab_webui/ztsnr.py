@@ -8,19 +8,14 @@ import logging
 import torch
 
 from . import core
-from .detect import is_forge
+from .detect import is_forge, is_v_model
 from .run import Run
 
 log = logging.getLogger("sampler_lab")
 
 
-def is_v_model(sd_model) -> bool:
-    if is_forge():
-        return getattr(sd_model.forge_objects.unet.model.predictor, "prediction_type", "") == "v_prediction"
-    return getattr(sd_model, "parameterization", "eps") == "v"
-
-
 def host_ztsnr_on() -> bool:
+    """The host's own 'Zero Terminal SNR' noise schedule is on."""
     from modules import shared
 
     return getattr(shared.opts, "sd_noise_schedule", "Default") == "Zero Terminal SNR"
