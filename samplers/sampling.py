@@ -89,16 +89,9 @@ def sample_euler(
         denoised = denoiser(x, sigmas[i] * ones).to(x.dtype)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": sigmas[i], "denoised": denoised})
-        x = _euler_step(x, levels[i], levels[i + 1], denoised)
+        t, t_next = levels[i], levels[i + 1]
+        x = denoised if t_next == 0 else x + (t_next - t) * _to_d(x, t, denoised)  # to t = 0 the step gives D
     return x
-
-
-def _euler_step(x: torch.Tensor, t: float, t_next: float, denoised: torch.Tensor) -> torch.Tensor:
-    """x + (t_next − t)·d with d = (x − D)/t (EDM Algorithm 2, lines 7–8); to t_next = 0 that is D itself, taken as
-    such (no division by a tiny t that could overflow)."""
-    if t_next == 0:
-        return denoised
-    return x + (t_next - t) * _to_d(x, t, denoised)
 
 
 @torch.no_grad()
@@ -153,9 +146,11 @@ def sample_heun_churn(
         denoised = denoiser(x, t_hat * ones).to(x.dtype)  # line 7: D(x̂_i; t̂_i)
         if callback is not None:
             callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": t_hat * ones[0], "denoised": denoised})
-        x_next = _euler_step(x, t_hat, t_next, denoised)  # lines 7–8: d_i = (x̂_i − D)/t̂_i, Euler step to t_{i+1}
-        if t_next > 0:  # lines 9–11: 2nd-order correction (skipped on the step to t = 0)
-            d_next = _to_d(x_next, t_next, denoiser(x_next, t_next * ones).to(x.dtype))
-            x_next = x + (t_next - t_hat) * (_to_d(x, t_hat, denoised) + d_next) / 2
-        x = x_next
+        if t_next == 0:  # line 8 on the step to t = 0: x̂_i + (0 − t̂_i)·d_i = D(x̂_i; t̂_i), no correction (line 9)
+            x = denoised
+            continue
+        d = _to_d(x, t_hat, denoised)  # line 7: d_i = (x̂_i − D)/t̂_i
+        x_next = x + (t_next - t_hat) * d  # line 8: Euler step to t_{i+1}
+        d_next = _to_d(x_next, t_next, denoiser(x_next, t_next * ones).to(x.dtype))  # line 10
+        x = x + (t_next - t_hat) * (d + d_next) / 2  # line 11: 2nd-order correction
     return x
