@@ -17,10 +17,11 @@ _TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 def _load_tools(*names: str) -> list:
     """tools/<name>.py for each name, in order: the module of that name where it is that file (tests in-process),
-    else a private copy (the server, where tools/ is not on sys.path), bound to its plain name only while the next
+    else a private copy (the server, where tools/ is not on sys.path), bound to its plain name only while the later
     ones load (hostlib imports loader, families imports hostlib)."""
-    modules, bound = [], {}
+    previous = {name: sys.modules.get(name) for name in names}
     try:
+        modules = []
         for name in names:
             path = os.path.join(_TOOLS_DIR, f"{name}.py")
             mod = sys.modules.get(name)
@@ -28,22 +29,17 @@ def _load_tools(*names: str) -> list:
                 private = f"samplerlab_test_{name}"
                 if private not in sys.modules:
                     spec = importlib.util.spec_from_file_location(private, path)
-                    module = importlib.util.module_from_spec(spec)
-                    sys.modules[private] = module
-                    bound[name] = sys.modules.get(name)
-                    sys.modules[name] = module
-                    spec.loader.exec_module(module)
-                mod = sys.modules[private]
-                bound.setdefault(name, sys.modules.get(name))
-                sys.modules[name] = mod
+                    sys.modules[private] = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(sys.modules[private])
+                mod = sys.modules[name] = sys.modules[private]
             modules.append(mod)
+        return modules
     finally:
-        for name, previous in bound.items():
-            if previous is None:
+        for name, module in previous.items():
+            if module is None:
                 sys.modules.pop(name, None)
             else:
-                sys.modules[name] = previous
-    return modules
+                sys.modules[name] = module
 
 
 _, hostlib, families = _load_tools("loader", "hostlib", "families")
