@@ -119,8 +119,10 @@ def sample_heun_churn(
     s_noise ≥ 0: std of ε (line 4). With s_churn = 0 this is Algorithm 1 (deterministic) and the form is not used.
     A schedule ending in 0 costs 2N − 1 evaluations (Euler on the step to 0, line 9), one ending above 0 costs 2N.
     The denoiser's output is cast to x's dtype: the loop computes in x's dtype, σ in float32 or wider.
-    noise_sampler(sigma, sigma_hat): standard-normal noise shaped like x (given the levels t_i and t̂_i); default
+    noise_sampler(sigma, sigma_hat): standard-normal noise shaped like x (given the levels of σ_i and σ̂); default
     `per_sample_noise_sampler` with seed k for sample k (never the global RNG).
+    The line comments follow Algorithm 2 (σ(t) = t), writing its raised level t̂_i as σ̂ (`sigma_hat`); the model and
+    the ODE steps (lines 7–11) take the form's level of σ̂, t(σ̂) (`t_of_sigma_hat`), which is σ̂ itself for VE.
     """
     sigmas = _checked_sigmas(x, sigmas)
     if not s_churn >= 0:
@@ -136,21 +138,21 @@ def sample_heun_churn(
     gammas = churn_gammas(noise_levels, s_churn, s_tmin, s_tmax)
     for i, gamma in enumerate(gammas):
         t, t_next, sigma = levels[i], levels[i + 1], noise_levels[i]
-        t_hat = t
+        t_of_sigma_hat = t  # t(σ̂); t_i where there is no churn (σ̂ = σ(t_i))
         if gamma > 0 and sigma < math.inf:  # lines 4–6; none at σ = ∞, where x is pure noise already
             sigma_hat = sigma * (1 + gamma)  # line 5: increase noise temporarily, σ̂ = σ(t_i)(1 + γ_i)
-            t_hat = form.level(sigma_hat)
-            eps = noise_sampler(sigmas[i], t_hat * ones[0])  # line 4: ε ~ N(0, S_noise² I)
-            # line 6 on the unscaled x̃ = x/s(t) = x0 + σ·n (EDM eq. 4): x̃ + √(σ̂² − σ²)·ε = x0 + σ̂·n', scaled by s(t̂)
-            x = form.scale(t_hat) * (x / form.scale(t) + math.sqrt(sigma_hat**2 - sigma**2) * s_noise * eps)
-        denoised = denoiser(x, t_hat * ones).to(x.dtype)  # line 7: D(x̂_i; t̂_i)
-        if callback is not None:
-            callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": t_hat * ones[0], "denoised": denoised})
-        if t_next == 0:  # line 8 on the step to t = 0: x̂_i + (0 − t̂_i)·d_i = D(x̂_i; t̂_i), no correction (line 9)
+            t_of_sigma_hat = form.level(sigma_hat)
+            eps = noise_sampler(sigmas[i], t_of_sigma_hat * ones[0])  # line 4: ε ~ N(0, S_noise² I)
+            # line 6 on the unscaled x̃ = x/s(t) = x0 + σ·n (EDM eq. 4): x̃ + √(σ̂² − σ²)·ε = x0 + σ̂·n', times s(t(σ̂))
+            x = form.scale(t_of_sigma_hat) * (x / form.scale(t) + math.sqrt(sigma_hat**2 - sigma**2) * s_noise * eps)
+        denoised = denoiser(x, t_of_sigma_hat * ones).to(x.dtype)  # line 7: D(x̂_i; σ̂)
+        if callback is not None:  # the host's callback key "sigma_hat" holds the level t(σ̂)
+            callback({"i": i, "x": x, "sigma": sigmas[i], "sigma_hat": t_of_sigma_hat * ones[0], "denoised": denoised})
+        if t_next == 0:  # line 8 on the step to 0: x̂_i + (0 − σ̂)·d_i = D(x̂_i; σ̂), no correction (line 9)
             x = denoised
             continue
-        d = _to_d(x, t_hat, denoised)  # line 7: d_i = (x̂_i − D)/t̂_i
-        x_next = x + (t_next - t_hat) * d  # line 8: Euler step to t_{i+1}
+        d = _to_d(x, t_of_sigma_hat, denoised)  # line 7: d_i = (x̂_i − D)/σ̂
+        x_next = x + (t_next - t_of_sigma_hat) * d  # line 8: Euler step to t_{i+1}
         d_next = _to_d(x_next, t_next, denoiser(x_next, t_next * ones).to(x.dtype))  # line 10
-        x = x + (t_next - t_hat) * (d + d_next) / 2  # line 11: 2nd-order correction
+        x = x + (t_next - t_of_sigma_hat) * (d + d_next) / 2  # line 11: 2nd-order correction
     return x
