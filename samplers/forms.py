@@ -1,4 +1,5 @@
-"""A model's form in EDM's general terms (Karras et al. 2022, §2 "Time-dependent signal scaling", eq. 4, Table 1).
+"""A model's form in EDM's general terms (Karras et al. 2022, arXiv:2206.00364, §2 "Time-dependent
+signal scaling", eq. 4, Table 1).
 
 EDM writes the state of every diffusion model as x = s(t)·x̃ with x̃ = x0 + σ(t)·n, n ~ N(0, I): s(t) scales the
 signal, σ(t) is the noise level of the unscaled x̃. t is the level a sampler's schedule holds (the host's "sigma").

@@ -1,4 +1,6 @@
-"""Guidance and conditioning: CFG rescale (Lin et al. 2024, eqs. 13–16, Algorithm 2) and CADS (Sadat et al. 2024)."""
+"""Guidance and conditioning: CFG rescale (Lin et al. 2024, arXiv:2305.08891: eqs. 13–16, Algorithm 2) and CADS
+(Sadat et al. ICLR 2024, arXiv:2310.17347, §3: ŷ of eq. 1, then the annealing schedule γ(t), the rescale and the ψ
+mix); c_skip after Karras et al. 2022 (EDM, arXiv:2206.00364)."""
 
 from __future__ import annotations
 
@@ -72,7 +74,7 @@ def skip_part(
     x: torch.Tensor,
 ) -> torch.Tensor:
     """c_skip(σ)·x, the part of D(x; σ) = c_skip(σ)·x + c_out(σ)·F that does not come from the network's output F
-    (Karras et al. 2022, eq. 7; every parameterisation of their Table 1, and ε, v, x0 and flow, has this form).
+    (EDM eq. 7; every parameterisation of their Table 1, and ε, v, x0 and flow, has this form).
 
     calculate_denoised(σ, F, x): the host's own D from a model output (ComfyUI's model_sampling, Forge's predictor);
     c_skip is read off it at x = 1, F = 0, per sample. sigma: [B]; x: [B, ...]; returns x's shape.
@@ -96,8 +98,8 @@ def rescale_guided_output(guided: torch.Tensor, positive: torch.Tensor, skip: to
 def normalised_time(
     timestep_of: Callable[[torch.Tensor], torch.Tensor], sigma: torch.Tensor, last_timestep: float | torch.Tensor
 ) -> torch.Tensor:
-    """CADS's t ∈ [0, 1] of each σ (Sadat et al. 2024; 1 = pure noise, 0 = clean): the model's own timestep of σ
-    over its last timestep T, clamped to [0, 1] (t/T for DDPM-style models, σ for flow models).
+    """CADS's t ∈ [0, 1] of each σ (Sadat et al. §3, the t of γ(t); 1 = pure noise, 0 = clean): the model's own
+    timestep of σ over its last timestep T, clamped to [0, 1] (t/T for DDPM-style models, σ for flow models).
 
     timestep_of: the host's σ → timestep map (the identity where the host already holds timesteps). sigma: [B];
     returns float32 [B] on sigma's device. The t of the actual noise level, so img2img and hires passes get theirs.
@@ -126,7 +128,7 @@ def cads_gamma(t: float, tau1: float, tau2: float) -> float: ...
 @overload
 def cads_gamma(t: torch.Tensor, tau1: float, tau2: float) -> torch.Tensor: ...
 def cads_gamma(t: float | torch.Tensor, tau1: float, tau2: float) -> float | torch.Tensor:
-    """CADS annealing schedule (Sadat et al. 2024): γ(t) = 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
+    """CADS annealing schedule (Sadat et al. §3): γ(t) = 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
 
     t ∈ [0, 1], t = 1 pure noise and t = 0 clean; a float, or a tensor (e.g. per sample [B]) giving a tensor of
     the same shape (float32 or wider). Needs 0 ≤ τ1 ≤ τ2 ≤ 1; τ1 = τ2 is a step from 1 to 0.
@@ -154,8 +156,9 @@ def cads_noise(
     noise: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """CADS on a conditioning tensor (Sadat et al. 2024): ŷ = √γ·y + s·√(1 − γ)·n; with `rescale`,
-    ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · std y + mean y per sample, and the result is ψ·ŷ_rescaled + (1 − ψ)·ŷ.
+    """CADS on a conditioning tensor (Sadat et al. §3): ŷ = √γ·y + s·√(1 − γ)·n (eq. 1); with `rescale`,
+    ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · σ_in + μ_in per sample (σ_in, μ_in: y's std and mean), and the result is the
+    ψ mix ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ.
 
     y: [B, ...] with at least 2 dims; gamma ∈ [0, 1], a float or per-sample tensor [B]; noise_scale s ≥ 0;
     psi ∈ [0, 1]. noise: explicit standard-normal noise shaped like y (wins); else drawn from `generator`, a CPU
@@ -184,8 +187,8 @@ def cads_noise(
     rows = gamma.reshape(-1, 1)  # per-sample factors against [B, features] views
     y32 = y.reshape(y.shape[0], -1).float()
     noise = noise.reshape(y.shape[0], -1).to(device=y.device, dtype=torch.float32)
-    y_hat = rows.sqrt() * y32 + noise_scale * (1 - rows).sqrt() * noise  # ŷ = √γ·y + s·√(1 − γ)·n
-    if rescale:  # ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · std y + mean y, then ψ·ŷ_rescaled + (1 − ψ)·ŷ
+    y_hat = rows.sqrt() * y32 + noise_scale * (1 - rows).sqrt() * noise  # eq. 1: ŷ = √γ·y + s·√(1 − γ)·n
+    if rescale:  # ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · σ_in + μ_in, then ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ
         std_in, mean_in = _std_mean(y32)
         std_out, mean_out = _std_mean(y_hat)
         y_rescaled = (y_hat - mean_out) / torch.where(std_out > 0, std_out, 1) * std_in + mean_in
@@ -205,10 +208,11 @@ def cads_anneal(
     rows: slice = slice(None),
     width: int | None = None,
 ) -> torch.Tensor:
-    """A copy of the conditioning y [B, ...] whose `rows` get CADS (`cads_noise`, Sadat et al. 2024: ŷ = √γ·y +
-    s·√(1 − γ)·n, then the rescale and ψ) on their first `width` entries of dim 1 (all if None; e.g. the pooled part
-    of SDXL's vector [B, 2816]). gamma: one γ per row of y[rows]; row k's n from a CPU generator seeded with
-    noise_seeds[k] (the seeds of `seeds.cads_noise_seeds`). Other rows and entries are left as they are."""
+    """A copy of the conditioning y [B, ...] whose `rows` get CADS (`cads_noise`, Sadat et al. §3: ŷ = √γ·y +
+    s·√(1 − γ)·n of eq. 1, then the rescale and the ψ mix) on their first `width` entries of dim 1 (all if None; e.g.
+    the pooled part of SDXL's vector [B, 2816]). gamma: one γ per row of y[rows]; row k's n from a CPU generator
+    seeded with noise_seeds[k] (the seeds of `seeds.cads_noise_seeds`). Other rows and entries are left as they are.
+    """
     part = y[rows, :width]
     noise = seeded_normal(noise_seeds, part.shape[1:], dtype=y.dtype, device=y.device)
     out = y.clone()

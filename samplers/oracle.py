@@ -1,4 +1,5 @@
-"""Exact denoisers for testing samplers: the ideal denoiser of a Gaussian mixture (EDM §2, the minimiser of eq. 2)."""
+"""Exact denoisers for testing samplers: the ideal denoiser of a Gaussian mixture (EDM, Karras et al. 2022,
+arXiv:2206.00364: §2, the minimiser of eq. 2)."""
 
 from __future__ import annotations
 

@@ -198,7 +198,8 @@ PHI = Param(
     0.01,
 )
 
-# ---- CADS (Sadat et al. ICLR 2024, arXiv:2310.17347), §3 ---------------------------------------------------------
+# ---- CADS (Sadat et al. ICLR 2024, arXiv:2310.17347), §3: s of ŷ = √γ(t)·y + s·√(1 − γ(t))·n (eq. 1), τ1 and τ2 of
+# the annealing schedule γ(t), ψ of the mix ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ ------------------------------------
 
 NOISE_SCALE = Param(
     "noise_scale",

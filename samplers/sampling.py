@@ -1,4 +1,5 @@
-"""Samplers of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ (Karras et al. 2022, eq. 4 with σ(t) = t, s(t) = 1).
+"""Samplers of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ (Karras et al. 2022, EDM, arXiv:2206.00364:
+eq. 4 with σ(t) = t, s(t) = 1).
 
 The schedule holds the host's levels ("sigma"): σ for VE-form models, t for flow models (`forms.py`). The ODE step is
 the same in both: for flow, (x − D(x; t))/t = E[n − x0 | x_t] is the velocity of x_t = (1 − t)·x0 + t·n.

@@ -1,6 +1,7 @@
-"""Noise schedules: EDM's Karras σ (Karras et al. 2022, eq. 5) and discrete VP schedules with the fixes of
-Lin et al. 2024 (Algorithm 1: zero terminal SNR; Table 2: timestep spacing), and the checks every adapter makes on
-them (steps within the model's timesteps, EDM's churn window), each with one message naming the input."""
+"""Noise schedules: EDM's Karras σ (Karras et al. 2022, arXiv:2206.00364, eq. 5) and discrete VP schedules with the
+fixes of Lin et al. 2024 (arXiv:2305.08891; Algorithm 1: zero terminal SNR; Table 2: timestep spacing), and the
+checks every adapter makes on them (steps within the model's timesteps, EDM's churn window), each with one message
+naming the input."""
 
 from __future__ import annotations
 
@@ -94,8 +95,10 @@ def denoise_sigmas(sigmas_of: Callable[[int], torch.Tensor], steps: int, denoise
 def make_betas(schedule: str, num_timesteps: int = 1000) -> torch.Tensor:
     """β_1..β_T (float64) of the schedules in Lin et al. Table 1.
 
-    "linear": Ho et al. 2020, 1e-4 … 0.02. "scaled_linear": Stable Diffusion, (linspace(√0.00085, √0.012))².
-    "cosine": Nichol & Dhariwal 2021, ᾱ(t) = cos²((t/T + s)/(1 + s)·π/2) with s = 0.008, β clipped at 0.999.
+    "linear": Ho et al. 2020 (arXiv:2006.11239), 1e-4 … 0.02.
+    "scaled_linear": Stable Diffusion, (linspace(√0.00085, √0.012))².
+    "cosine": Nichol & Dhariwal 2021 (arXiv:2102.09672), ᾱ(t) = cos²((t/T + s)/(1 + s)·π/2) with s = 0.008, β clipped
+    at 0.999.
     """
     _require(
         isinstance(num_timesteps, int) and num_timesteps >= 2,

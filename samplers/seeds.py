@@ -5,13 +5,14 @@ batch index k gives alone, on any device.
    draw the initial noise of sample k from (seed, k) alone, so sample k gets the same seed alone or in a batch.
    Where the noise is all zero (noise disabled) or absent, the batch position k is hashed instead.
 2. Per-sample streams (`seeded_normal`): standard-normal noise of sample k comes from a CPU generator seeded with
-   that sample's seed only (the churn noise of EDM Algorithm 2 draws its steps in order from one such stream).
+   that sample's seed only (the churn noise of EDM Algorithm 2, Karras et al. 2022, arXiv:2206.00364, draws its
+   steps in order from one such stream).
 3. Per-call seeds (`call_seed`): noise that is fresh at every model call (CADS) uses the hash of the sample's seed,
    the call's σ (as exact float hex) and a stream number naming what the noise is for, so two calls or two parts
    never share noise and a repeated run repeats it exactly.
-4. CADS (`cads_noise_seeds`): conditioning row k of a call at level σ draws its noise (Sadat et al. 2024, the n of
-   ŷ = √γ·y + s·√(1 − γ)·n) from `call_seed(mixed_seed(sample seed k, CADS seed), σ, stream)`, with one stream
-   scheme on every host (`cads_stream`):
+4. CADS (`cads_noise_seeds`): conditioning row k of a call at level σ draws its noise (Sadat et al. ICLR 2024,
+   arXiv:2310.17347: the n of eq. 1, ŷ = √γ·y + s·√(1 − γ)·n) from `call_seed(mixed_seed(sample seed k, CADS seed),
+   σ, stream)`, with one stream scheme on every host (`cads_stream`):
 
        stream = 4·(prompt + 4096·part) + 2·negative + pooled
 
