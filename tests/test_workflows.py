@@ -1,10 +1,11 @@
 """Example workflows on the real ComfyUI server: each file checked against the node contract, converted to API
 format and run with tiny test models in place of its model files (checkpoint, or diffusion model, text encoders and
 VAE of its family), each of our model patches changing what it gives; bad input refused with the server still
-serving."""
+serving. Release 0.1.0's examples (tests/data/workflows_0.1/) still load as 0.1.0 meant them and run."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import math
@@ -198,6 +199,76 @@ def test_bad_input_is_refused_by_name_and_the_server_keeps_serving(server):
     with pytest.raises(HostPromptError, match="sigma_min"):
         server.run_prompt(karras, timeout=60)
     assert server.alive()
+
+
+#: Release 0.1.0's example workflows as it shipped them, and the API prompt each gave under 0.1.0's own node
+#: definitions: the named input every saved widget value and link was meant for (tools/make_workflows_0_1.py).
+WORKFLOWS_0_1 = sorted((REPO / "tests" / "data" / "workflows_0.1").glob("*.json"))
+MEANT_0_1 = json.loads((REPO / "tests" / "data" / "workflows_0.1_api.json").read_text(encoding="utf-8"))["workflows"]
+
+
+def _graph(api: dict) -> dict:
+    """{node id: (class_type, {input: value or [source id, slot]})}, without the editor's titles."""
+    return {node_id: (node["class_type"], node["inputs"]) for node_id, node in api.items()}
+
+
+def _links(api: dict) -> dict:
+    return {
+        (node_id, name): value
+        for node_id, node in api.items()
+        for name, value in node["inputs"].items()
+        if isinstance(value, list)
+    }
+
+
+def _widgets(api: dict) -> dict:
+    return {
+        node_id: {name: value for name, value in node["inputs"].items() if not isinstance(value, list)}
+        for node_id, node in api.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def regenerated_workflows(object_info, tmp_path_factory) -> dict:
+    """Today's example workflows as the builder writes them against this host: widgets given by name."""
+    folder = tmp_path_factory.mktemp("workflows_now")
+    importlib.import_module("make_workflows").build(object_info, str(folder))
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")}
+
+
+def test_the_0_1_examples_are_all_there():
+    assert [p.stem for p in WORKFLOWS_0_1] == sorted(MEANT_0_1) and len(WORKFLOWS_0_1) == 7
+
+
+@pytest.mark.parametrize("path", WORKFLOWS_0_1, ids=lambda p: p.stem)
+def test_0_1_workflow_loads_as_0_1_meant(path, object_info):
+    """A 0.1.0 example, loaded unchanged, gives the prompt it gave under 0.1.0's node definitions: every widget value
+    lands on the input it was saved for, every link on its socket, and no input is missing or new."""
+    now = _graph(ui_to_api(json.loads(path.read_text(encoding="utf-8")), object_info))
+    meant = _graph(MEANT_0_1[path.stem])
+    wrong = {node_id: {"now": now.get(node_id), "0.1": meant.get(node_id)} for node_id in {*now, *meant}}
+    wrong = {node_id: pair for node_id, pair in wrong.items() if pair["now"] != pair["0.1"]}
+    assert not wrong, f"{path.name}: {wrong}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS_0_1, ids=lambda p: p.stem)
+def test_0_1_workflow_runs_like_todays_example_with_its_settings(path, server, object_info, regenerated_workflows):
+    """The 0.1.0 file runs as is (tiny models in place of its model files). Where today's example of the same name is
+    the same graph (node ids, types, links), it has the same widget inputs and, set to the 0.1.0 file's settings by
+    name (what 0.1.0 meant), gives the same images."""
+    old = ui_to_api(json.loads(path.read_text(encoding="utf-8")), object_info)
+    ran_old = image_stats(server, tiny_version(copy.deepcopy(old)))
+    assert ran_old and all(s["finite"] and s["std"] > 0 for s in ran_old), (path.name, ran_old)
+    now = ui_to_api(regenerated_workflows[path.stem], object_info)
+    types = [{node_id: node["class_type"] for node_id, node in api.items()} for api in (now, old)]
+    if types[0] != types[1] or _links(now) != _links(old):
+        pytest.skip(f"today's {path.stem} is another graph than 0.1.0's; the 0.1.0 file ran")
+    meant = _widgets(MEANT_0_1[path.stem])
+    assert {k: set(w) for k, w in _widgets(now).items()} == {k: set(w) for k, w in meant.items()}, path.name
+    for node_id, values in meant.items():
+        now[node_id]["inputs"].update(values)
+    ran_now = image_stats(server, tiny_version(now))
+    assert [s["sha256"] for s in ran_now] == [s["sha256"] for s in ran_old], path.name
 
 
 def test_host_lists_the_examples_as_templates(server):
