@@ -73,7 +73,8 @@ clean:
 # development host or on COMFYUI_ROOT:               make test-frontend-latest [COMFYUI_ROOT=...]
 HOST_ROOT = $(abspath $(COMFYUI_ROOT))
 # Tests that never touch ComfyUI (the A1111/Forge hosts in their own venvs) run once, in `make test`.
-NOT_COMFYUI := --ignore=tests/webui/test_webui_hosts.py --ignore=tests/webui/test_webui_gradio.py --ignore=tests/webui_boot
+NOT_COMFYUI := --ignore=tests/webui/test_webui_hosts.py --ignore=tests/webui/test_webui_gradio.py \
+  --ignore=tests/webui/test_webui_params.py --ignore=tests/webui_boot
 
 # The A1111 1.10.1 and Forge web UIs booted for real (unmodified trees from ../shared/hosts, this checkout in their
 # extensions/, a random-weight SD1.5 checkpoint; tools/setup_webui_boot.sh), Sampler Lab through their HTTP API

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import numbers
+import re
 from typing import Any, Iterator, Mapping
 
 from . import core
 
 P = core.params
+#: A text box's integer: the digits 0-9 only (no sign, point, exponent, underscore or other script's digits).
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,22 +141,30 @@ def _cast(param: Param, value: Any) -> Any:
 
 
 def _cast_int(param: Param, value: Any) -> int:
-    """Exact over the whole range (CADS seed: up to 2⁶⁴−1): ints and digit strings as they are; a float only where
-    it is a whole number that a float holds exactly (|x| ≤ 2⁵³), else refused rather than rounded."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    with contextlib.suppress(TypeError, ValueError):
-        return int(str(value).strip())
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"Sampler Lab: input '{param.label}' must be an integer, got {value!r}") from None
-    if not number.is_integer() or abs(number) > 2**53:
+    """Exact over the whole range (CADS seed: 0 to 2⁶⁴−1, which no JavaScript number holds: the accordion sends it
+    as text): an integer as it is; a string of the digits 0–9 (spaces around it ignored); a float only where it is a
+    whole number that a float holds exactly (|x| ≤ 2⁵³). Anything else, or a value outside the range, is refused
+    naming the input, never rounded."""
+    lo = None if param.minimum is None else int(param.minimum)
+    hi = None if param.maximum is None else int(param.maximum)
+    span = "a whole number" + (f" from {lo}" if lo is not None else "") + (f" to {hi}" if hi is not None else "")
+    number: int | None = None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+    elif isinstance(value, str):
+        if not _DIGITS.fullmatch(value.strip()):
+            raise ValueError(f"Sampler Lab: input '{param.label}' must be {span} in the digits 0-9, got {value!r}")
+        number = int(value.strip())
+    elif isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        number = int(value)
+    if number is None:
         raise ValueError(
-            f"Sampler Lab: input '{param.label}' must be an integer (above 2^53 given as an integer or "
-            f"a string of digits, not a float), got {value!r}"
+            f"Sampler Lab: input '{param.label}' must be {span} (above 2^53 as an integer or a string of digits, "
+            f"not a float), got {value!r}"
         )
-    return int(number)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise ValueError(f"Sampler Lab: input '{param.label}' = {number} is out of range; enter {span}.")
+    return number
 
 
 def validate(s: Settings) -> None:
