@@ -41,13 +41,15 @@ test: setup typecheck
 	$(PYTEST) -q tests --ignore=tests/webui_boot
 
 # Everything generated from the code (each has a test that fails while it is stale): the example and demo workflows
-# (from the host's /object_info), the JS goldens and parameter table, the README's bad-input table (from the real
-# server's answers) and family table (from every node on the tiny model of each family).
+# (from the host's /object_info), the JS goldens and parameter table, the web UI accordion's tooltips, the README's
+# bad-input table (from the real server's answers) and family table (from every node on the tiny model of each
+# family).
 regen: setup
 	$(PY) tools/make_workflows.py
 	$(PY) tools/make_demo_workflows.py
 	$(PY) tools/make_js_goldens.py
 	$(PY) tools/make_js_params.py
+	$(PY) tools/make_webui_hints.py
 	$(PY) tools/make_bad_input_table.py
 	$(PY) tools/make_family_table.py
 

@@ -3,11 +3,13 @@ validate, patch and restore around each generation. Host and gradio imports happ
 
 from __future__ import annotations
 
+import contextlib
+import html
 import logging
 from typing import Any, Callable
 
 from . import callbacks, detect, params, rescale, sampler, schedules, ztsnr
-from .params import NUMERIC, PARAMS, Param, Settings
+from .params import CADS, CHURN, KARRAS, NUMERIC, PARAMS, RESCALE, ZTSNR, Param, Settings
 from .run import begin, end, restore, run_of
 
 log = logging.getLogger("sampler_lab")
@@ -15,56 +17,116 @@ log = logging.getLogger("sampler_lab")
 #: Features whose numeric parameters switch the feature on when an XYZ axis sets them.
 _SWITCH = {"CFG rescale": "rescale_enabled", "CADS": "cads_enabled"}
 _INFOTEXT_KEYS = frozenset(p.infotext_key for p in PARAMS)
-_SECTIONS = ("EDM Heun", "Karras", "CFG rescale", "CADS", "Zero terminal SNR")
+#: The accordion's rows, one per feature, in PARAMS order, and each row's elem_id stem (`sampler_lab_row_<stem>_<tab>`).
+_SECTIONS = (CHURN, KARRAS, RESCALE, CADS, ZTSNR)
+_ROW_IDS = {CHURN: "churn", KARRAS: "karras", RESCALE: "rescale", CADS: "cads", ZTSNR: "ztsnr"}
+#: What each feature does and where it is chosen: its row's hover tooltip, and its switch's (a switch has no tooltip
+#: of its own in the core's table). javascript/sampler_lab_hints.js carries them (tools/make_webui_hints.py).
 _SECTION_NOTES = {
-    "EDM Heun": "Churn of the `EDM Heun` sampler (pick it in the sampler list).",
-    "Karras": "ρ of the `Sampler Lab Karras` schedule type (pick it in the schedule list).",
-    "Zero terminal SNR": "Rescale the model's ᾱ table to zero terminal SNR for this generation (v-prediction models "
-    "only).",
+    CHURN: "Churn of EDM Heun (Karras et al. 2022, Algorithm 2): used only by the 'EDM Heun' sampler (pick it in the "
+    "sampler list).",
+    KARRAS: "ρ of the 'Sampler Lab Karras' schedule type (pick it in the schedule list); other schedules ignore it.",
+    RESCALE: "CFG rescale (Lin et al. 2024, Algorithm 2): the guided prediction's std matched to the conditional "
+    "one's, mixed by φ; against over-exposure at high CFG.",
+    CADS: "CADS (Sadat et al. 2024): noise on the text conditioning early in sampling (t above τ1), annealed away "
+    "towards τ1, for more varied images.",
+    ZTSNR: "Zero terminal SNR (Lin et al. 2024): the model's ᾱ table rescaled to zero terminal SNR for this "
+    "generation (v-prediction models only).",
 }
+_TABS = ("txt2img", "img2img")
+#: Inputs per line of a row: a feature with more (CADS) has them in lines of this many inside its row.
+_PER_LINE = 4
+#: An input's narrowest width in CSS pixels (gradio's default is 160): four to a line in the hosts' settings column.
+_MIN_WIDTH = 120
+#: Integer inputs beyond what a JavaScript number holds exactly (2⁵³) are text boxes, parsed exactly by the adapter.
+_EXACT_INT_ABOVE = 2**53
 
 
-def component(gr, param: Param, is_img2img: bool):
-    """The gradio input of one parameter: checkbox, slider (narrow ranges) or number box."""
-    elem_id = f"sampler_lab_{param.name}_{'img2img' if is_img2img else 'txt2img'}"
+def _tab(is_img2img: bool) -> str:
+    return _TABS[1] if is_img2img else _TABS[0]
+
+
+def elem_id(param: Param, is_img2img: bool) -> str:
+    return f"sampler_lab_{param.name}_{_tab(is_img2img)}"
+
+
+def row_id(feature: str, is_img2img: bool) -> str:
+    return f"sampler_lab_row_{_ROW_IDS[feature]}_{_tab(is_img2img)}"
+
+
+def is_text_box(param: Param) -> bool:
+    """An integer input whose range a JavaScript number cannot hold exactly (CADS seed, up to 2⁶⁴−1)."""
+    return param.kind is int and (param.maximum or 0) > _EXACT_INT_ABOVE
+
+
+def tooltips() -> dict[str, str]:
+    """Hover text by elem_id stem (`sampler_lab_<stem>_<tab>`): every input's (the core's tooltip; a switch's is its
+    feature's note), then every row's (`row_<id>`: its feature's note)."""
+    texts = {p.name: p.tooltip or _SECTION_NOTES[p.feature] for p in PARAMS}
+    texts.update({f"row_{_ROW_IDS[f]}": _SECTION_NOTES[f] for f in _SECTIONS})
+    return texts
+
+
+def component(gr, param: Param, is_img2img: bool, interactive: bool = True):
+    """The gradio input of one parameter, no explanation under it (javascript/sampler_lab_hints.js sets its tooltip):
+    checkbox, slider (narrow ranges), text box (integers beyond 2⁵³, which a browser's number box rounds) or number
+    box. `interactive=False` where this web UI cannot run its feature."""
+    common: dict[str, Any] = dict(label=param.label, elem_id=elem_id(param, is_img2img), min_width=_MIN_WIDTH)
+    if not interactive:
+        common["interactive"] = False
     if param.kind is bool:
-        return gr.Checkbox(label=param.label, value=param.default, elem_id=elem_id, info=param.tooltip or None)
+        return gr.Checkbox(value=param.default, scale=1, **common)
+    common["scale"] = 2  # twice a checkbox's share of a line: room for the label and a slider's number box
+    if is_text_box(param):
+        return gr.Textbox(value=str(param.default), lines=1, max_lines=1, **common)
     if (param.maximum or 0) - (param.minimum or 0) <= 100:
-        return gr.Slider(
-            label=param.label,
-            minimum=param.minimum,
-            maximum=param.maximum,
-            step=param.step,
-            value=param.default,
-            elem_id=elem_id,
-            info=param.tooltip,
-        )
+        return gr.Slider(minimum=param.minimum, maximum=param.maximum, step=param.step, value=param.default, **common)
     return gr.Number(
-        label=param.label,
         value=param.default,
         minimum=param.minimum,
         maximum=param.maximum,
         step=param.step,
         precision=0 if param.kind is int else None,
-        elem_id=elem_id,
-        info=param.tooltip,
+        **common,
     )
 
 
-def build_ui(gr, is_img2img: bool) -> list:
-    """The accordion's components in PARAMS order (the script's argument order)."""
+def unavailable_note(reason: str) -> str:
+    """The short note in the row of a feature this web UI cannot run (the reason also as its tooltip)."""
+    text = html.escape(reason)
+    return (
+        f'<span class="sampler-lab-unavailable" data-reason="{text}" title="{text}">Not available here: {text}</span>'
+    )
+
+
+def build_ui(gr, is_img2img: bool, unavailable: Callable[[str], str | None] | None = None) -> list:
+    """The accordion: one compact row per feature (a feature with more than `_PER_LINE` inputs has them in lines of
+    that many inside its row); its components returned in PARAMS order (the script's argument order).
+    `unavailable(feature)` (default `detect.unavailable`): why this web UI cannot run a feature (its row's inputs are
+    then disabled and a note says why), or None."""
+    unavailable = unavailable or detect.unavailable
     by_name = {}
-    with gr.Accordion("Sampler Lab", open=False, elem_id=f"sampler_lab_{'img2img' if is_img2img else 'txt2img'}"):
-        for section in _SECTIONS:
-            with gr.Group():
-                gr.Markdown(f"**{section}**" + (f" — {_SECTION_NOTES[section]}" if section in _SECTION_NOTES else ""))
-                with gr.Row():
-                    for param in (p for p in PARAMS if p.feature == section):
-                        by_name[param.name] = component(gr, param, is_img2img)
+    with gr.Accordion("Sampler Lab", open=False, elem_id=f"sampler_lab_{_tab(is_img2img)}"):
+        for feature in _SECTIONS:
+            reason = unavailable(feature)
+            inputs = [p for p in PARAMS if p.feature == feature]
+            lines = [inputs[i : i + _PER_LINE] for i in range(0, len(inputs), _PER_LINE)]
+            with gr.Row(variant="compact", elem_id=row_id(feature, is_img2img)):
+                with contextlib.nullcontext() if len(lines) == 1 else gr.Column():
+                    for line in lines:
+                        with contextlib.nullcontext() if len(lines) == 1 else gr.Row(variant="compact"):
+                            for param in line:
+                                by_name[param.name] = component(gr, param, is_img2img, interactive=not reason)
+                if reason:
+                    gr.HTML(unavailable_note(reason), elem_id=f"{row_id(feature, is_img2img)}_unavailable")
     return [by_name[p.name] for p in PARAMS]
 
 
 def paste_function(param: Param) -> Callable[[dict], Any]:
+    """A pasted infotext's value for the parameter's input (its default where the infotext has none); a text box's as
+    the exact digits."""
+    if is_text_box(param):
+        return lambda fields: str(params.from_infotext(param, fields))
     return lambda fields: params.from_infotext(param, fields)
 
 

@@ -9,6 +9,7 @@ import math
 import loader
 import make_js_goldens
 import make_js_params
+import make_webui_hints
 
 
 def test_goldens_hold_what_samplers_gives_today():
@@ -66,3 +67,8 @@ def test_regenerating_keeps_the_digits_of_values_within_tolerance():
 def test_the_front_end_fallbacks_are_the_core_table():
     with open(make_js_params.OUT, encoding="utf-8") as f:
         assert f.read() == make_js_params.render(), "js/samplerlab_params.js is stale (run make regen)"
+
+
+def test_the_web_ui_tooltips_are_the_parameter_table():
+    with open(make_webui_hints.OUT, encoding="utf-8") as f:
+        assert f.read() == make_webui_hints.render(), "javascript/sampler_lab_hints.js is stale (run make regen)"
