@@ -6,6 +6,7 @@ the host's names); the core is `loader.core()`, the pack `hostlib.import_pack()`
 
 import pytest
 
+import families
 import hostlib
 import hostserver
 
@@ -27,3 +28,18 @@ def server():
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="session")
+def family_on_host(host):
+    """family_on_host(name): the tiny-model family `name` of tools/families.py, or a skip of the test naming what this
+    host lacks for it."""
+
+    def on_host(name: str) -> families.Family:
+        family = families.FAMILIES[name]
+        reason = families.missing_reason(family)
+        if reason is not None:
+            pytest.skip(f"{family.title} is missing on this host: {reason}")
+        return family
+
+    return on_host

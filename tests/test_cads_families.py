@@ -36,14 +36,6 @@ def patches(pack):
     return importlib.import_module(pack.__name__ + ".nodes.patches")
 
 
-def family_on_host(name: str) -> families.Family:
-    family = families.FAMILIES[name]
-    reason = families.missing_reason(family)
-    if reason is not None:
-        pytest.skip(f"{family.title} is missing on this host: {reason}")
-    return family
-
-
 def _copy(value):
     if isinstance(value, torch.Tensor):
         return value.clone()
@@ -113,7 +105,7 @@ def conditioning(family: families.Family, seed: int) -> list:
 
 
 @pytest.mark.parametrize("name", list(families.FAMILIES))
-def test_cads_anneals_every_text_stream_and_nothing_else(host, cads, patches, name):
+def test_cads_anneals_every_text_stream_and_nothing_else(family_on_host, cads, patches, name):
     family = family_on_host(name)
     model = families.cached_model(family)
     positive, negative, latent = conditioning(family, 1), conditioning(family, 2), family.empty_latent()
@@ -141,7 +133,9 @@ def test_cads_anneals_every_text_stream_and_nothing_else(host, cads, patches, na
 
 
 @pytest.mark.parametrize("name", list(families.FAMILIES))
-def test_cads_table_knows_every_conditioning_input_and_gives_each_text_stream_its_own_noise(host, patches, name):
+def test_cads_table_knows_every_conditioning_input_and_gives_each_text_stream_its_own_noise(
+    family_on_host, patches, name
+):
     family = family_on_host(name)
     [call, *_] = recorded_calls(
         families.cached_model(family), conditioning(family, 1), conditioning(family, 2), family.empty_latent()
@@ -156,7 +150,7 @@ def test_cads_table_knows_every_conditioning_input_and_gives_each_text_stream_it
     assert len({(text.pooled, text.part) for _, text in texts}) == len(texts)  # distinct cads_stream parts
 
 
-def test_an_unknown_conditioning_input_is_named_once_and_left_alone(host, cads, caplog):
+def test_an_unknown_conditioning_input_is_named_once_and_left_alone(family_on_host, cads, caplog):
     """A custom node's model_conds entry that the table does not know: one warning naming the class and the key."""
     import comfy.conds
 
@@ -182,7 +176,7 @@ def _times(model, call: dict) -> torch.Tensor:
     return ms.timestep(call["args"]["t"]).double() / ms.timestep(ms.sigmas[-1:]).double()
 
 
-def test_noise_scale_zero_without_rescale_scales_the_text_by_sqrt_gamma(host, cads):
+def test_noise_scale_zero_without_rescale_scales_the_text_by_sqrt_gamma(family_on_host, cads):
     """s = 0 is not off: where γ(t) < 1 the paper's ŷ = √γ·y + 0·n is y scaled down (tokens and SDXL's pooled
     part; its size embeddings untouched)."""
     family = family_on_host("sdxl")
@@ -212,7 +206,7 @@ def test_noise_scale_zero_without_rescale_scales_the_text_by_sqrt_gamma(host, ca
     assert min(gammas) == 0.0 and any(0.0 < g < 0.99 for g in gammas)
 
 
-def test_noise_scale_zero_with_rescale_gives_the_text_back_or_its_mean(host, cads):
+def test_noise_scale_zero_with_rescale_gives_the_text_back_or_its_mean(family_on_host, cads):
     """With rescale (ψ = 1), √γ·y is mapped back to y's mean and std: y again where 0 < γ < 1, and y's mean where
     γ = 0 (t ≥ τ2, nothing left to rescale); only τ1 = τ2 = 1 (or bypassing the node) leaves y as it is."""
     family = family_on_host("sd15")

@@ -54,14 +54,6 @@ def outcome(name: str, node: str) -> families.Outcome:
     return _OUTCOMES[(name, node)]
 
 
-def family_on_host(name: str) -> families.Family:
-    family = families.FAMILIES[name]
-    reason = families.missing_reason(family)
-    if reason is not None:
-        pytest.skip(f"{family.title} is missing on this host: {reason}")
-    return family
-
-
 def _cells():
     for name in families.FAMILIES:
         for node in families.NODES:
@@ -84,7 +76,7 @@ def test_a_family_whose_config_the_host_lacks_is_reported_missing(host):
 
 
 @pytest.mark.parametrize("name", list(families.FAMILIES))
-def test_tiny_model_has_the_family_form_and_every_parameter_set(host, name):
+def test_tiny_model_has_the_family_form_and_every_parameter_set(family_on_host, name):
     """Built twice, the same weights (none left as uninitialised memory), all finite; the form the family has."""
     family = family_on_host(name)
     model, again = families.cached_model(family), families.build_model(family)
@@ -99,7 +91,7 @@ def test_tiny_model_has_the_family_form_and_every_parameter_set(host, name):
 
 
 @pytest.mark.parametrize("name", list(families.FAMILIES))
-def test_tiny_model_output_depends_on_the_latent_and_the_prompt(host, name):
+def test_tiny_model_output_depends_on_the_latent_and_the_prompt(host, family_on_host, name):
     """One step at cfg 1 from two noises and with two prompts: three different results."""
     family = family_on_host(name)
     model = families.cached_model(family)
@@ -125,7 +117,7 @@ def test_tiny_model_output_depends_on_the_latent_and_the_prompt(host, name):
 
 
 @pytest.mark.parametrize("name,node", _cells())
-def test_node_works_or_refuses_naming_its_input(host, name, node):
+def test_node_works_or_refuses_naming_its_input(family_on_host, name, node):
     family_on_host(name)
     result = outcome(name, node)
     assert result.status in ("works", "refused"), result.detail

@@ -18,6 +18,8 @@ asserts the cells and tools/make_family_table.py writes the README table "Model 
 
 from __future__ import annotations
 
+import atexit
+import gc
 import re
 from dataclasses import dataclass
 
@@ -631,10 +633,21 @@ _MODELS: dict[str, object] = {}
 
 
 def cached_model(family: Family):
-    """One model per family per process (our nodes never change the model they get: they return patched copies)."""
+    """One model per family per process (our nodes never change the model they get: they return patched copies);
+    freed at exit by `free_cached_models`."""
     if family.name not in _MODELS:
         _MODELS[family.name] = build_model(family)
     return _MODELS[family.name]
+
+
+@atexit.register
+def free_cached_models() -> None:
+    """Free the models `cached_model` holds, and the cycles they are in, while the host's modules are whole: at exit,
+    before the interpreter clears module globals. Left to that teardown, a ModelPatcher's __del__ runs after
+    comfy.model_patcher's globals are None and prints "Exception ignored in ModelPatcher.__del__ … 'NoneType' object
+    has no attribute 'ON_DETACH'"."""
+    _MODELS.clear()
+    gc.collect()
 
 
 def _nodes() -> dict:
