@@ -9,7 +9,7 @@ import importlib.util
 import sys
 
 from . import core
-from .params import Settings
+from .params import CADS, RESCALE, ZTSNR, Settings
 
 
 @functools.cache
@@ -67,15 +67,19 @@ def check_host() -> None:
         )
 
 
+def unavailable(feature: str) -> str | None:
+    """Why `feature` (a section of the accordion: `params.CHURN`, `KARRAS`, `RESCALE`, `CADS`, `ZTSNR`) cannot run on
+    this host, in a few words for the accordion and the refusal; None where it runs."""
+    return None
+
+
 def check_feature_available(settings: Settings) -> None:
-    """Refuse, by name, a feature this host cannot run: CFG rescale on Forge Classic (A1111's path needs the
-    on_cfg_denoised callback Classic never calls; a post-CFG function on its patcher left the booted UI's image
-    unchanged, so it is not offered until that is understood)."""
-    if settings.rescale_enabled and is_forge_classic():
-        raise ValueError(
-            "Sampler Lab: 'CFG rescale' is not available on Forge Classic; switch it off (Classic's own "
-            "RescaleCFG script does the same job there)."
-        )
+    """Refuse, by name, a generation asking for a feature this host cannot run (`unavailable`)."""
+    asked = {RESCALE: settings.rescale_enabled, CADS: settings.cads_enabled, ZTSNR: settings.ztsnr_enabled}
+    for feature, on in asked.items():
+        reason = unavailable(feature) if on else None
+        if reason:
+            raise ValueError(f"Sampler Lab: '{feature}' is not available on this web UI ({reason}); switch it off.")
 
 
 def model_form(sd_model) -> core.ModelForm:

@@ -1,5 +1,5 @@
 """CFG rescale (Lin et al. 2024, Algorithm 2) in the model's output space: A1111's three CFG callbacks, or a
-post-CFG function on Forge's patched UNet."""
+post-CFG function on the patched UNet of Forge and Forge Classic."""
 
 from __future__ import annotations
 
@@ -11,6 +11,32 @@ from . import core
 from .conds import conds_list, rows
 from .detect import is_forge, is_forge_classic, is_timesteps_denoiser
 from .run import Call, Run, active, run_of
+
+
+#: The hosts' own CFG rescale scripts: (script title, the host's label, whether this generation's arguments of that
+#: script switch it on, given the host's options).
+HOST_RESCALES: tuple[tuple[str, str, Callable[[list, object], bool]], ...] = (
+    # Forge Classic (and Forge Neo): the built-in RescaleCFG slider, applied from 0.05 while its option shows it
+    ("RescaleCFG", "Rescale CFG", lambda args, opts: getattr(opts, "show_rescale_cfg", True) and args[0] >= 0.05),
+    # Forge: the built-in LatentModifier, when enabled with a non-zero 'Rescale Cfg Phi' (its tenth argument)
+    ("LatentModifier Integrated", "LatentModifier's 'Rescale Cfg Phi'", lambda args, _: bool(args[0]) and args[9] != 0),
+)
+
+
+def host_rescale_on(p) -> str | None:
+    """The label of the host's own CFG rescale where this generation also switches it on, else None."""
+    from modules import shared
+
+    for script in getattr(getattr(p, "scripts", None), "alwayson_scripts", None) or []:
+        for title, label, is_on in HOST_RESCALES:
+            if script.title() != title:
+                continue
+            try:
+                if is_on(list(p.script_args[script.args_from : script.args_to]), shared.opts):
+                    return label
+            except (IndexError, TypeError, ValueError):
+                continue
+    return None
 
 
 def on_cfg_denoiser(params) -> None:
@@ -70,19 +96,26 @@ def on_cfg_after_cfg(params) -> None:
     params.x = out
 
 
+def predictor_of(model):
+    """The object holding the host's D-from-output formula: Forge's `predictor`, Forge Classic's (ComfyUI-style)
+    `model_sampling`."""
+    return model.predictor if hasattr(model, "predictor") else model.model_sampling
+
+
 def forge_post_cfg(phi: float) -> Callable[[dict], torch.Tensor]:
-    """Forge: a post-CFG function of the model patcher, `samplers.rescale_guided_output` with c_skip read off the
-    predictor's own formula (`samplers.skip_part`)."""
+    """Forge and Forge Classic: a post-CFG function of the model patcher, `samplers.rescale_guided_output` with
+    c_skip read off the model's own formula (`samplers.skip_part`)."""
 
     def post_cfg(args: dict) -> torch.Tensor:
-        skip = core.skip_part(args["model"].predictor.calculate_denoised, args["sigma"], args["input"])
+        skip = core.skip_part(predictor_of(args["model"]).calculate_denoised, args["sigma"], args["input"])
         return core.rescale_guided_output(args["denoised"], args["cond_denoised"], skip, phi)
 
     return post_cfg
 
 
 def patch_forge_unet(p, run: Run) -> None:
-    """Forge: CFG rescale as a post-CFG function on a clone of this pass's UNet patcher."""
+    """Forge and Forge Classic: CFG rescale as a post-CFG function on a clone of this pass's UNet patcher (both call
+    the patcher's post-CFG functions from their sampling function on every model call)."""
     if not run.settings.rescale_enabled:
         return
     unet = p.sd_model.forge_objects.unet.clone()

@@ -1,5 +1,6 @@
 """The `Sampler Lab Karras` (EDM eq. 5 with this generation's ρ) and Lin et al. spacing schedulers, registered
-in the host's schedule-type list."""
+in the host's schedule-type list (A1111 1.10, Forge) or as values of Forge Classic's global 'Scheduler type' option
+(`k_sched_type`, which Classic's `KDiffusionSampler.get_sigmas` reads)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,21 @@ def karras_schedule(n: int, sigma_min: float, sigma_max: float, device=None, **_
     return core.karras_levels(int(n), low, high, rho, form, device=device)
 
 
+def model_sigmas(inner_model) -> torch.Tensor:
+    """The model's discrete σ table: the k-diffusion wrapper's (A1111, Forge), or, where the host passes none (Forge
+    Classic), the one that wrapper builds from the loaded model's ᾱ table."""
+    if inner_model is not None:
+        return inner_model.sigmas.detach().float().cpu()
+    from modules import shared
+
+    return core.sigmas_from_alphas_cumprod(shared.sd_model.alphas_cumprod.detach().double().cpu()).float()
+
+
 def spacing_schedule(spacing: str) -> Callable[..., torch.Tensor]:
     """Lin et al. 2024 Table 2 spacing on the model's discrete σ table (index = timestep)."""
 
     def schedule(n: int, sigma_min: float = 0.0, sigma_max: float = 0.0, inner_model=None, device=None, **_: Any):
-        table = inner_model.sigmas.detach().float().cpu()
+        table = model_sigmas(inner_model)
         with core_refusal():
             core.check_steps_within_timesteps(int(n), len(table))
         return core.sigmas_for_timesteps(table, core.spacing_timesteps(spacing, int(n), len(table))).to(device)
@@ -53,9 +64,10 @@ def schedule_function(name: str) -> Callable[..., torch.Tensor]:
 
 
 def register_schedulers() -> bool:
-    """The four schedules in the host's schedule-type list (idempotent). False where the host has none."""
+    """The four schedules in the host's schedule-type list, or as Forge Classic's 'Scheduler type' values
+    (idempotent). False where the host has neither."""
     if not has_scheduler_list():
-        return False
+        return register_classic_schedules()
     from modules import sd_samplers, sd_schedulers
 
     for name, label in SCHEDULERS.items():
@@ -70,7 +82,33 @@ def register_schedulers() -> bool:
     return True
 
 
+def register_classic_schedules() -> bool:
+    """Forge Classic: the four schedules as values of the `k_sched_type` option (its table of schedule functions,
+    which its X/Y/Z 'Schedule type' axis also lists, and the option's choices in Settings)."""
+    from modules import sd_samplers_kdiffusion, shared
+
+    functions = getattr(sd_samplers_kdiffusion, "k_diffusion_scheduler", None)
+    option = shared.opts.data_labels.get("k_sched_type")
+    if functions is None or option is None:
+        return False
+    choices = option.component_args.get("choices") if isinstance(option.component_args, dict) else None
+    for name in SCHEDULERS:
+        functions.setdefault(name, schedule_function(name))
+        if isinstance(choices, list) and name not in choices:
+            choices.append(name)
+    return True
+
+
+def chosen_schedules(p) -> tuple:
+    """The schedules of this generation's first and hires pass (Forge Classic: its global option for both)."""
+    if not has_scheduler_list():
+        from modules import shared
+
+        return (getattr(shared.opts, "k_sched_type", None),)
+    return getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None)
+
+
 def uses_karras(p) -> bool:
     """This generation's first or hires pass uses the `Sampler Lab Karras` schedule (by name or label)."""
-    chosen = (getattr(p, "scheduler", None), getattr(p, "hr_scheduler", None))
+    chosen = chosen_schedules(p)
     return "samplerlab_karras" in chosen or SCHEDULERS["samplerlab_karras"] in chosen

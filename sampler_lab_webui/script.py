@@ -161,7 +161,11 @@ def find_xyz_module():
     return None
 
 
-def _on_before_ui() -> None:
+def add_axes_to_loaded_xyz() -> None:
+    """The `[Sampler Lab]` X/Y/Z axes on the X/Y/Z script, if it is loaded (idempotent). Called when this script
+    loads (the hosts load their built-in X/Y/Z script first) and again before the UI is built: in API-only mode
+    (`--nowebui`) Forge Classic builds the API's script arguments, X/Y/Z's axis list included, before its UI-time
+    hook runs."""
     xyz = find_xyz_module()
     if xyz is not None:
         add_xyz_axes(xyz)
@@ -186,6 +190,11 @@ def prepare(p, args: tuple) -> None:
     detect.check_feature_available(settings)
     if settings.ztsnr_enabled:
         ztsnr.check_ztsnr(p)
+    if settings.rescale_enabled and (host_rescale := rescale.host_rescale_on(p)):
+        log.warning(
+            f"Sampler Lab: 'CFG rescale' (φ = {settings.phi}) and the host's own {host_rescale} are both on for "
+            "this generation: the guided prediction is rescaled twice. Switch one off."
+        )
     begin(p, settings)
     # A dict of p's own: X/Y/Z cells are shallow copies of one p and would share (and keep each other's) entries.
     p.extra_generation_params = {k: v for k, v in p.extra_generation_params.items() if k not in _INFOTEXT_KEYS}
@@ -200,7 +209,7 @@ def before_every_sampling(p) -> None:
     if run is None:
         return
     restore(p)
-    if detect.is_forge():
+    if detect.is_forge() or detect.is_forge_classic():
         rescale.patch_forge_unet(p, run)
     ztsnr.patch_ztsnr(p, run)
 
@@ -213,7 +222,8 @@ def make_script_class():
     sampler.register_sampler()
     schedules.register_schedulers()
     callbacks.register_callbacks()
-    script_callbacks.on_before_ui(_on_before_ui)
+    add_axes_to_loaded_xyz()
+    script_callbacks.on_before_ui(add_axes_to_loaded_xyz)
 
     class SamplerLabScript(scripts.Script):
         sorting_priority = 15

@@ -8,17 +8,20 @@ import logging
 import torch
 
 from . import core
-from .detect import is_forge, is_v_model
+from .detect import is_forge, is_forge_classic, is_v_model
 from .run import Run
 
 log = logging.getLogger("sampler_lab")
 
 
-def host_ztsnr_on() -> bool:
-    """The host's own 'Zero Terminal SNR' noise schedule is on."""
+def host_ztsnr_on(sd_model) -> bool:
+    """The host's own 'Zero Terminal SNR' noise schedule is on (the option, or Forge Classic's flag on a checkpoint
+    saved with a `ztsnr` key)."""
     from modules import shared
 
-    return getattr(shared.opts, "sd_noise_schedule", "Default") == "Zero Terminal SNR"
+    return getattr(shared.opts, "sd_noise_schedule", "Default") == "Zero Terminal SNR" or bool(
+        getattr(sd_model, "ztsnr", False)
+    )
 
 
 def patch_ztsnr(p, run: Run) -> None:
@@ -51,11 +54,22 @@ def patch_ztsnr(p, run: Run) -> None:
             wrap.register_buffer("log_sigmas", old_log)
 
         run.restore.append(restore_sigmas)
+    if is_forge_classic():
+        patch_classic_model_sampling(p, run)
     cfg = getattr(sampler, "model_wrap_cfg", None)
     if cfg is not None and isinstance(getattr(cfg, "alphas", None), torch.Tensor):
         old_alphas = cfg.alphas
         cfg.alphas = rescaled
         run.restore.append(lambda: setattr(cfg, "alphas", old_alphas))
+
+
+def patch_classic_model_sampling(p, run: Run) -> None:
+    """Forge Classic: its sampling function maps σ back to the UNet's timestep with the `ldm_patched` model's own σ
+    table, which the ᾱ table above does not reach; rescaled too, so each σ of the new schedule meets its own t."""
+    model_sampling = p.sd_model.forge_objects.unet.model.model_sampling
+    original = model_sampling.sigmas
+    model_sampling.set_sigmas(core.zero_terminal_snr_sigmas(original))
+    run.restore.append(lambda: model_sampling.set_sigmas(original))
 
 
 def check_ztsnr(p) -> None:
@@ -66,7 +80,7 @@ def check_ztsnr(p) -> None:
             "information about the image at zero SNR (Lin et al. §3.2); use a v-prediction model or "
             "switch it off."
         )
-    if host_ztsnr_on():
+    if host_ztsnr_on(p.sd_model):
         log.warning(
             "Sampler Lab: the host's own 'Zero Terminal SNR' noise schedule is also on; Sampler Lab's rescale "
             "is applied to the model's original table."
