@@ -56,19 +56,21 @@ def free_port() -> int:
 
 
 class WebUIServer:
-    """A web UI of `host` (a1111, forge, forge-classic) in its own process group; a context manager."""
+    """A web UI of `host` (a1111, forge, forge-classic) in its own process group, with its UI or only its API
+    (`api_only`: `--nowebui`); a context manager."""
 
-    def __init__(self, host: str, boot_timeout: float = 300.0, request_timeout: float = 300.0):
+    def __init__(self, host: str, api_only: bool = False, boot_timeout: float = 300.0, request_timeout: float = 300.0):
         if host not in HOSTS:
             raise ValueError(f"unknown host {host!r}; known: {HOSTS}")
         self.host = host
+        self.api_only = api_only
         self.tree = os.path.join(BOOT, host)
         self.python = os.path.join(BOOT, f"venv-{host}", "bin", "python")
         self.boot_timeout = boot_timeout
         self.request_timeout = request_timeout
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None
-        self.log_path = os.path.join(BOOT, f"{host}.log")
+        self.log_path = ""  # .host/boot/logs/<host>[-api]-<port>.log, one per server (set by `start`)
         self.boot_seconds: float | None = None
 
     @property
@@ -76,7 +78,9 @@ class WebUIServer:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        return [self.python, "launch.py", *COMMON_FLAGS, "--port", str(self.port), *HOST_FLAGS[self.host]]
+        # API-only mode (how many servers run): --nowebui, bound to loopback by name (Forge Neo binds 0.0.0.0 there)
+        api_only = ["--nowebui", "--server-name", "127.0.0.1"] if self.api_only else []
+        return [self.python, "launch.py", *COMMON_FLAGS, "--port", str(self.port), *HOST_FLAGS[self.host], *api_only]
 
     def environment(self) -> dict[str, str]:
         env = dict(
@@ -94,6 +98,9 @@ class WebUIServer:
         if not os.path.exists(self.python) or not os.path.isdir(os.path.join(self.tree, "modules")):
             raise WebUIError(f"{self.host} is not set up: run tools/setup_webui_boot.sh {self.host}")
         self.port = free_port()
+        os.makedirs(os.path.join(BOOT, "logs"), exist_ok=True)
+        name = f"{self.host}{'-api' if self.api_only else ''}-{self.port}.log"
+        self.log_path = os.path.join(BOOT, "logs", name)
         started = time.monotonic()
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
@@ -173,9 +180,10 @@ class WebUIServer:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Boot one web UI on 127.0.0.1 and serve until Ctrl-C.")
     parser.add_argument("host", choices=HOSTS)
+    parser.add_argument("--api-only", action="store_true", help="only the HTTP API (--nowebui)")
     parser.add_argument("--boot-timeout", type=float, default=300.0)
     args = parser.parse_args()
-    with WebUIServer(args.host, boot_timeout=args.boot_timeout) as ui:
+    with WebUIServer(args.host, api_only=args.api_only, boot_timeout=args.boot_timeout) as ui:
         print(f"{args.host} at {ui.url} (booted in {ui.boot_seconds:.0f} s; log {ui.log_path})", flush=True)
         try:
             while ui.proc is not None and ui.proc.poll() is None:

@@ -8,125 +8,33 @@ module skips: booting takes minutes. Images are 64×64 with 2–3 steps: enough 
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import os
 import re
-from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
-
-from webui_server import WebUIError, WebUIServer
-
-HOSTS = [h for h in os.environ.get("SAMPLERLAB_BOOT_HOSTS", "").split(",") if h]
-EPS = "sd15-random-eps.safetensors"
-V = "sd15-random-v.safetensors"
-SCRIPT = "Sampler Lab"
-#: Hosts whose processing objects and API have a schedule type (Forge Classic has only a global option).
-SCHEDULE_HOSTS = {"a1111", "forge"}
-#: Hosts that read a `.yaml` beside a checkpoint (the v-prediction variant); Forge detects the type from the weights.
-V_YAML_HOSTS = {"a1111", "forge-classic"}
-_INFOTEXT_PAIR = re.compile(r'\s*([\w][\w \-/]*):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
-
-pytestmark = pytest.mark.skipif(
-    not HOSTS, reason="booted web UI tests: run `make test-webui` (or set SAMPLERLAB_BOOT_HOSTS=a1111,forge)"
+from booted import (
+    EPS,
+    SCHEDULE_HOSTS,
+    SCRIPT,
+    V,
+    differ,
+    generate,
+    lab,
+    one,
+    ours,
+    payload,
+    log_since,
+    log_size,
+    refused,
+    same,
+    script_info,
+    skip_unless_booted,
+    xyz_args,
 )
 
-
-@pytest.fixture(scope="session", params=HOSTS or ["none"])
-def ui(request) -> WebUIServer:
-    """One booted web UI per host for the session (stopped before the next host boots)."""
-    server = WebUIServer(request.param)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def results() -> dict:
-    """Answers of txt2img requests by (host, request): a request that several tests make runs once per host."""
-    return {}
-
-
-def payload(model: str = EPS, **fields: Any) -> dict:
-    """A tiny txt2img request: 64×64, 2 Euler steps, fixed seed, the given model (kept loaded afterwards)."""
-    body = dict(
-        prompt="a red apple on a table",
-        negative_prompt="blurry",
-        width=64,
-        height=64,
-        steps=2,
-        cfg_scale=7.0,
-        seed=1234,
-        sampler_name="Euler",
-        batch_size=1,
-        n_iter=1,
-        save_images=False,
-        send_images=True,
-        override_settings={"sd_model_checkpoint": model},
-        override_settings_restore_afterwards=False,
-    )
-    body.update(fields)
-    return body
-
-
-def lab(settings: dict | None = None, **fields: Any) -> dict:
-    """A request with Sampler Lab's arguments as one dict of names."""
-    return payload(alwayson_scripts={SCRIPT: {"args": [settings or {}]}}, **fields)
-
-
-def generate(
-    ui: WebUIServer, results: dict, body: dict, fresh: bool = False
-) -> tuple[list[np.ndarray], list[dict[str, str]]]:
-    """The images (uint8 values as int16 arrays) and parsed infotexts of one txt2img request (run again with
-    `fresh`)."""
-    key = (ui.host, json.dumps(body, sort_keys=True))
-    if fresh or key not in results:
-        answer = ui.post("/sdapi/v1/txt2img", body)
-        images = [
-            np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"), dtype=np.int16)
-            for b in answer["images"]
-        ]
-        results[key] = images, [infotext(t) for t in json.loads(answer["info"])["infotexts"]]
-    return results[key]
-
-
-def one(ui: WebUIServer, results: dict, body: dict, fresh: bool = False) -> tuple[np.ndarray, dict[str, str]]:
-    images, infos = generate(ui, results, body, fresh)
-    return images[0], infos[0]
-
-
-def infotext(text: str) -> dict[str, str]:
-    """The `key: value` pairs of an infotext's last line (A1111's own pattern)."""
-    return {k: v.strip().strip('"') for k, v in _INFOTEXT_PAIR.findall(text.strip().splitlines()[-1])}
-
-
-def ours(info: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in info.items() if k.startswith("Sampler Lab")}
-
-
-def same(a: np.ndarray, b: np.ndarray) -> bool:
-    """Equal within one pixel level (CPU float noise)."""
-    return int(np.abs(a - b).max()) <= 1
-
-
-def differ(a: np.ndarray, b: np.ndarray) -> bool:
-    return int(np.abs(a - b).max()) >= 8
-
-
-def refused(ui: WebUIServer, body: dict) -> str:
-    """The error text of a request the web UI must refuse."""
-    with pytest.raises(WebUIError) as error:
-        ui.post("/sdapi/v1/txt2img", body)
-    try:
-        return json.dumps(json.loads(error.value.body), ensure_ascii=False)
-    except ValueError:
-        return error.value.body
+pytestmark = skip_unless_booted
 
 
 @pytest.fixture(scope="session")
@@ -168,27 +76,23 @@ def test_edm_heun_churn(ui, results, base):
 
 
 def test_karras_rho_and_spacing_schedules(ui, results, base):
-    if ui.host not in SCHEDULE_HOSTS:
-        pytest.skip(f"{ui.host} has no schedule-type list")
+    """Forge Classic: through its 'Scheduler type' option (which records the name, not the label)."""
     # 3 steps: a 2-step Karras schedule is [σmax, σmin, 0] whatever ρ is
     seven, seven_info = one(ui, results, lab({}, scheduler="samplerlab_karras", steps=3))
     three, three_info = one(ui, results, lab({"rho": 3.0}, scheduler="samplerlab_karras", steps=3))
     hosts_karras, _ = one(ui, results, payload(scheduler="karras", steps=3))
     assert same(seven, hosts_karras), "ρ = 7 over the model's σ range is the host's own Karras schedule"
     assert differ(seven, three) and differ(three, base[0])
-    assert seven_info["Schedule type"] == "Sampler Lab Karras" and ours(seven_info) == {}
+    label = "Sampler Lab Karras" if ui.host in SCHEDULE_HOSTS else "samplerlab_karras"
+    assert seven_info["Schedule type"] == label and ours(seven_info) == {}
     assert ours(three_info) == {"Sampler Lab rho": "3.0"}
     trailing, trailing_info = one(ui, results, lab({}, scheduler="samplerlab_trailing"))
     assert differ(trailing, base[0])
-    assert trailing_info["Schedule type"] == "Sampler Lab trailing" and ours(trailing_info) == {}
+    label = "Sampler Lab trailing" if ui.host in SCHEDULE_HOSTS else "samplerlab_trailing"
+    assert trailing_info["Schedule type"] == label and ours(trailing_info) == {}
 
 
 def test_cfg_rescale(ui, results, base):
-    if ui.host == "forge-classic":  # not offered there yet: refused by name, the server serving on
-        assert "'CFG rescale' is not available on Forge Classic" in refused(
-            ui, lab({"rescale_enabled": True, "phi": 0.5})
-        )
-        return
     half, half_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.5}))
     zero, zero_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.0}))
     assert differ(half, base[0])
@@ -197,12 +101,71 @@ def test_cfg_rescale(ui, results, base):
     assert ours(zero_info) == {"Sampler Lab CFG rescale": "True", "Sampler Lab CFG rescale phi": "0.0"}
 
 
+#: The host's own CFG rescale per host: its script's title, its arguments switching it on at φ = 0.7 by position
+#: (the others keep the UI's defaults), the label the warning names, and the model on which it computes what ours
+#: does: both rescale v (ComfyUI's RescaleCFG formula), ours the model's own output, so they agree on a v-prediction
+#: model.
+HOST_RESCALE = {
+    "forge": ("LatentModifier Integrated", {0: True, 9: 0.7}, "LatentModifier's 'Rescale Cfg Phi'", V),
+    "forge-classic": ("RescaleCFG", {0: 0.7}, "Rescale CFG", V),
+}
+
+
+def host_script_args(ui, title: str, values: dict[int, object]) -> list:
+    """A script's API arguments: its UI defaults (from /sdapi/v1/script-info) with `values` by position."""
+    args = [a.get("value") for a in script_info(ui, title)["args"]]
+    for index, value in values.items():
+        args[index] = value
+    return args
+
+
+def test_double_cfg_rescale_is_named_once(ui, results):
+    """With the host's own CFG rescale on as well, the log says so once per generation, naming both; ours alone
+    says nothing. A1111 1.10.1 has no CFG rescale of its own."""
+    ours_on = {"rescale_enabled": True, "phi": 0.7}
+    title, values, label, model = HOST_RESCALE.get(ui.host, (None, None, None, V))
+    offset = log_size(ui)
+    alone, _ = one(ui, results, lab(ours_on, model=model), fresh=True)
+    assert "rescaled twice" not in log_since(ui, offset)
+    if title is None:
+        assert ui.host == "a1111"
+        return
+    scripts = {SCRIPT: {"args": [ours_on]}, title: {"args": host_script_args(ui, title, values)}}
+    offset = log_size(ui)
+    both, _ = one(ui, results, payload(model, alwayson_scripts=scripts), fresh=True)
+    warnings = [line for line in log_since(ui, offset).splitlines() if "rescaled twice" in line]
+    assert len(warnings) == 1 and label in warnings[0] and "'CFG rescale' (φ = 0.7)" in warnings[0]
+    assert differ(both, alone), "the host's own rescale did not apply on top of ours"
+
+
+@pytest.mark.parametrize("classic_default", [False, True], ids=["cfg-every-step", "host-defaults"])
+def test_cfg_rescale_equals_the_hosts_own(ui, results, classic_default):
+    """Ours at φ = 0.7 gives the host's own CFG rescale's image where the two compute the same thing (HOST_RESCALE),
+    and not the plain image; on Forge Classic also at its default of no CFG on the first step. A1111 1.10.1 has none
+    of its own: there ours is checked against the host's CFG at φ = 0 (test_cfg_rescale)."""
+    if ui.host not in HOST_RESCALE:
+        assert ui.host == "a1111"
+        return
+    title, values, _, model = HOST_RESCALE[ui.host]
+    options = {"sd_model_checkpoint": model}
+    if classic_default and ui.host == "forge-classic":
+        options["skip_early_cond"] = 0.0
+    plain, _ = one(ui, results, payload(model, override_settings=options))
+    ours_image, info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.7}, override_settings=options))
+    hosts, _ = one(
+        ui,
+        results,
+        payload(
+            model, override_settings=options, alwayson_scripts={title: {"args": host_script_args(ui, title, values)}}
+        ),
+    )
+    assert same(ours_image, hosts), f"ours and the host's {title} differ"
+    assert int(abs(ours_image - plain).max()) >= (4 if classic_default else 8)
+    assert ours(info) == {"Sampler Lab CFG rescale": "True"}, "φ = 0.7 is the default, left out of the infotext"
+
+
 def test_positional_and_dict_arguments_agree(ui, results):
     positional = [0.0, 0.05, 50.0, 1.003, 7.0, True, 0.5]  # the accordion's order, the rest left to the API
-    if ui.host == "forge-classic":  # CFG rescale is refused there: both forms must say so alike
-        by_name = refused(ui, lab({"rescale_enabled": True, "phi": 0.5}))
-        assert refused(ui, payload(alwayson_scripts={SCRIPT: {"args": positional}})) == by_name
-        return
     by_position, position_info = one(ui, results, payload(alwayson_scripts={SCRIPT: {"args": positional}}))
     by_name, name_info = one(ui, results, lab({"rescale_enabled": True, "phi": 0.5}))
     assert same(by_position, by_name)
@@ -221,37 +184,8 @@ def test_cads_with_seeds_beyond_2_53(ui, results, base):
     assert ours(neighbour_info) == {"Sampler Lab CADS": "True", "Sampler Lab CADS seed": str(2**53)}
 
 
-def xyz_axis(ui: WebUIServer, label: str) -> int:
-    """The index of an X/Y/Z axis type in txt2img's list."""
-    xyz = next(s for s in ui.get("/sdapi/v1/script-info") if s["name"] == "x/y/z plot" and not s["is_img2img"])
-    return next(a for a in xyz["args"] if a["label"] == "X type")["choices"].index(label)
-
-
 def test_xyz_cells_record_their_own_values(ui, results):
-    if ui.host not in SCHEDULE_HOSTS:
-        pytest.skip(f"{ui.host} has no schedule-type list")
-    # x_type, x_values, x_values_dropdown, y…, z…, draw_legend, include_lone_images, include_sub_grids,
-    # no_fixed_seeds, vary_seeds_x/y/z, margin_size, csv_mode
-    args = [
-        xyz_axis(ui, "[Sampler Lab] rho"),
-        "3, 7",
-        [],
-        0,
-        "",
-        [],
-        0,
-        "",
-        [],
-        True,
-        True,
-        False,
-        False,
-        False,
-        False,
-        False,
-        0,
-        False,
-    ]
+    args = xyz_args(ui, "[Sampler Lab] rho", "3, 7")
     images, infos = generate(
         ui, results, payload(scheduler="samplerlab_karras", steps=3, script_name="x/y/z plot", script_args=args)
     )
@@ -294,11 +228,90 @@ def test_batch_image_is_its_seed_alone(ui, results):
 
 def test_ztsnr_on_a_v_model(ui, results):
     """Last: it loads the v-prediction checkpoint (same weights, `parameterization: "v"` beside them)."""
-    if ui.host not in V_YAML_HOSTS:
-        pytest.skip(f"{ui.host} reads no .yaml beside a checkpoint: no v-prediction model from random weights")
     plain, plain_info = one(ui, results, lab({}, model=V))
     ztsnr, info = one(ui, results, lab({"ztsnr_enabled": True}, model=V))
     assert differ(plain, ztsnr)
     assert ours(plain_info) == {} and ours(info) == {"Sampler Lab ZTSNR": "True"}
     again, _ = one(ui, results, lab({}, model=V), fresh=True)
     assert same(again, plain), "the model's ᾱ table is restored after the generation"
+
+
+def test_host_ztsnr_is_named(ui, results):
+    """Our ZTSNR with the host's own 'Zero Terminal SNR' noise schedule on: the log names both."""
+    body = lab({"ztsnr_enabled": True}, model=V)
+    body["override_settings"] = dict(body["override_settings"], sd_noise_schedule="Zero Terminal SNR")
+    body["override_settings_restore_afterwards"] = True
+    offset = log_size(ui)
+    try:
+        one(ui, results, body, fresh=True)
+    finally:  # Forge Classic keeps an override after the request
+        ui.post("/sdapi/v1/options", {"sd_noise_schedule": "Default"})
+    assert "the host's own 'Zero Terminal SNR' noise schedule is also on" in log_since(ui, offset)
+
+
+#: One request per feature whose image must not depend on the host: the three web UIs load the same weights into
+#: different UNet and sampler code, which agree to float rounding. ZTSNR: only where each host's σ → t map is
+#: rescaled with its ᾱ table (Forge Classic's `ldm_patched` one too: without it this image was 34 levels off), at 4
+#: steps (whole timesteps; at 3 steps, t = 499.5, A1111 and the two Forges were 8 levels apart, not explained).
+#: Schedules by name (Forge Classic: its option). Not CADS: its noise seeds take the step's σ as each host computes
+#: it (`samplers/seeds.py`), so its noise is per host (images 43–49 levels apart measured).
+CROSS_HOST = {
+    "plain ε": payload(steps=3),
+    "plain v": payload(V, steps=4),
+    "EDM Heun, churn": lab({"s_churn": 5.0}, sampler_name="EDM Heun", steps=3),
+    "Karras ρ 3": lab({"rho": 3.0}, scheduler="samplerlab_karras", steps=3),
+    "trailing": lab({}, scheduler="samplerlab_trailing", steps=3),
+    "CFG rescale": lab({"rescale_enabled": True, "phi": 0.5}, steps=3),
+    "ZTSNR": lab({"ztsnr_enabled": True}, model=V, steps=4),
+}
+_REFERENCE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(__file__))), ".host", "boot", "a1111-reference.npz"
+)
+
+
+def checkpoint_stamp() -> str:
+    """Which random checkpoint the images come from (its size and time)."""
+    path = os.path.join(os.path.dirname(_REFERENCE), "models", EPS)
+    stat = os.stat(path)
+    return f"{stat.st_size}-{stat.st_mtime_ns}"
+
+
+def test_every_feature_gives_a1111s_image(ui, results):
+    """Forge and Forge Classic give A1111 1.10.1's image for every feature but CADS (CROSS_HOST; within 2 pixel
+    levels). A1111 writes the reference (kept in .host/boot/ for a later session that boots only the others)."""
+    images = {name: one(ui, results, body)[0] for name, body in CROSS_HOST.items()}
+    if ui.host == "a1111":
+        np.savez(_REFERENCE, stamp=checkpoint_stamp(), **{name: image for name, image in images.items()})
+        assert differ(images["ZTSNR"], images["plain v"]) and differ(images["CFG rescale"], images["plain ε"])
+        return
+    if not os.path.exists(_REFERENCE) or str(np.load(_REFERENCE)["stamp"]) != checkpoint_stamp():
+        pytest.skip("no A1111 reference for this checkpoint: run a1111 first (make test-webui runs it first)")
+    reference = np.load(_REFERENCE)
+    far = {name: int(np.abs(image - reference[name]).max()) for name, image in images.items()}
+    assert all(level <= 2 for level in far.values()), f"largest difference from A1111's image per feature: {far}"
+
+
+def readme_api_example() -> dict:
+    """The JSON body of the README's curl example."""
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "README.md")
+    with open(readme, encoding="utf-8") as f:
+        body = re.search(r"sdapi/v1/txt2img .*? -d '(\{.*?\})'", f.read(), re.S)
+    assert body, "README.md has no curl example for /sdapi/v1/txt2img"
+    return json.loads(body.group(1))
+
+
+def test_the_readme_api_example(ui, results):
+    """The README's API example as written (smaller and with our checkpoint; Forge Classic: its schedule option, as
+    the README says), applying and recording each value it sends."""
+    example = readme_api_example()
+    body = payload(**dict(example, steps=3))
+    image, info = one(ui, results, body)
+    plain, _ = one(ui, results, lab({}, sampler_name="EDM Heun", scheduler="samplerlab_karras", steps=3))
+    assert differ(image, plain), "the example's Sampler Lab values changed nothing"
+    assert info["Sampler"] == "EDM Heun"
+    assert ours(info) == {
+        "Sampler Lab S_churn": "5.0",
+        "Sampler Lab rho": "5.0",
+        "Sampler Lab CFG rescale": "True",
+        "Sampler Lab CFG rescale phi": "0.5",
+    }
