@@ -78,10 +78,11 @@ HOST_ROOT = $(abspath $(COMFYUI_ROOT))
 NOT_COMFYUI := --ignore=tests/webui/test_webui_hosts.py --ignore=tests/webui/test_webui_gradio.py \
   --ignore=tests/webui/test_webui_params.py --ignore=tests/webui_boot
 
-# The A1111 1.10.1 and Forge web UIs booted for real (unmodified trees from ../shared/hosts, this checkout in their
-# extensions/, a random-weight SD1.5 checkpoint; tools/setup_webui_boot.sh), Sampler Lab through their HTTP API
-# (tests/webui_boot), one host after the other:      make test-webui [WEBUI_HOSTS="a1111 forge forge-classic"]
-WEBUI_HOSTS ?= a1111 forge
+# The A1111 1.10.1, Forge and Forge Classic web UIs booted for real (unmodified trees from ../shared/hosts, this
+# checkout in their extensions/, a random-weight SD1.5 checkpoint; tools/setup_webui_boot.sh), Sampler Lab through
+# them (tests/webui_boot: the HTTP API, the UI in Chromium, API-only mode), one host after the other:
+#                                                    make test-webui [WEBUI_HOSTS="a1111 forge forge-classic"]
+WEBUI_HOSTS ?= a1111 forge forge-classic
 .PHONY: test-webui
 test-webui: setup
 	@if [ ! -d ../shared/hosts ]; then echo "test-webui: skipped: no ../shared/hosts/ (the web UI trees)"; exit 0; fi; \
