@@ -18,6 +18,8 @@ import tempfile
 import urllib.parse
 from typing import Any, Iterator
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
@@ -133,9 +135,23 @@ class WebUIPage:
     # --- the host's own controls --------------------------------------------------------------------------------
 
     def paste(self, tab: str, infotext: str) -> None:
-        """Put `infotext` into the prompt box and press the host's paste button (↙, `#paste`), as a user does."""
+        """Put `infotext` into the prompt box and press the host's paste button (↙, `#paste`), as a user does. The
+        negative prompt box is emptied first (the infotext carries its own): Forge Classic disables the button while
+        that box holds text (its toprow's `hook_paste_guard`); click() waits until the button is enabled."""
+        negative = self.page.locator(f"#{tab}_neg_prompt textarea")
+        button = self.page.locator(f"#{tab}_tools #paste")
         self.page.locator(f"#{tab}_prompt textarea").fill(infotext)
-        self.page.locator(f"#{tab}_tools #paste").click()
+        for _ in range(10):
+            # Forge Classic answers each change of the box by enabling or disabling the button; the answer to an
+            # earlier change (the last paste's negative prompt) may come after the answer to emptying it.
+            negative.fill(" ")
+            negative.fill("")
+            try:
+                button.click(timeout=5_000)
+                return
+            except PlaywrightTimeout:
+                continue
+        button.click()
 
     def generate(self, tab: str, timeout: float = 300_000) -> tuple[str, bytes]:
         """Press Generate; (the new result's infotext as the page shows it, its first image's bytes, fetched by the
