@@ -1,6 +1,6 @@
 """Guidance and conditioning: CFG rescale (Lin et al. 2024, arXiv:2305.08891: eqs. 13–16, Algorithm 2) and CADS
-(Sadat et al. ICLR 2024, arXiv:2310.17347, §3: ŷ of eq. 1, then the annealing schedule γ(t), the rescale and the ψ
-mix); c_skip after Karras et al. 2022 (EDM, arXiv:2206.00364)."""
+(Sadat et al. ICLR 2024, arXiv:2310.17347, §3: ŷ of eq. 1, the annealing schedule γ(t) of eq. 2, the rescale of
+eq. 3 and the ψ mix of eq. 4); c_skip after Karras et al. 2022 (EDM, arXiv:2206.00364)."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def cads_gamma(t: float, tau1: float, tau2: float) -> float: ...
 @overload
 def cads_gamma(t: torch.Tensor, tau1: float, tau2: float) -> torch.Tensor: ...
 def cads_gamma(t: float | torch.Tensor, tau1: float, tau2: float) -> float | torch.Tensor:
-    """CADS annealing schedule (Sadat et al. §3): γ(t) = 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
+    """CADS annealing schedule (Sadat et al. eq. 2): γ(t) = 1 for t ≤ τ1, (τ2 − t)/(τ2 − τ1) between, 0 for t ≥ τ2.
 
     t ∈ [0, 1], t = 1 pure noise and t = 0 clean; a float, or a tensor (e.g. per sample [B]) giving a tensor of
     the same shape (float32 or wider). Needs 0 ≤ τ1 ≤ τ2 ≤ 1; τ1 = τ2 is a step from 1 to 0.
@@ -157,8 +157,8 @@ def cads_noise(
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """CADS on a conditioning tensor (Sadat et al. §3): ŷ = √γ·y + s·√(1 − γ)·n (eq. 1); with `rescale`,
-    ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · σ_in + μ_in per sample (σ_in, μ_in: y's std and mean), and the result is the
-    ψ mix ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ.
+    ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · σ_in + μ_in per sample (eq. 3; σ_in, μ_in: y's std and mean), and the result
+    is the ψ mix ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ (eq. 4).
 
     y: [B, ...] with at least 2 dims; gamma ∈ [0, 1], a float or per-sample tensor [B]; noise_scale s ≥ 0;
     psi ∈ [0, 1]. noise: explicit standard-normal noise shaped like y (wins); else drawn from `generator`, a CPU
@@ -188,7 +188,7 @@ def cads_noise(
     y32 = y.reshape(y.shape[0], -1).float()
     noise = noise.reshape(y.shape[0], -1).to(device=y.device, dtype=torch.float32)
     y_hat = rows.sqrt() * y32 + noise_scale * (1 - rows).sqrt() * noise  # eq. 1: ŷ = √γ·y + s·√(1 − γ)·n
-    if rescale:  # ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · σ_in + μ_in, then ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ
+    if rescale:  # eq. 3: ŷ_rescaled = (ŷ − mean ŷ)/std ŷ · σ_in + μ_in; eq. 4: ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ
         std_in, mean_in = _std_mean(y32)
         std_out, mean_out = _std_mean(y_hat)
         y_rescaled = (y_hat - mean_out) / torch.where(std_out > 0, std_out, 1) * std_in + mean_in

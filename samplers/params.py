@@ -199,7 +199,7 @@ PHI = Param(
 )
 
 # ---- CADS (Sadat et al. ICLR 2024, arXiv:2310.17347), §3: s of ŷ = √γ(t)·y + s·√(1 − γ(t))·n (eq. 1), τ1 and τ2 of
-# the annealing schedule γ(t), ψ of the mix ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ ------------------------------------
+# the annealing schedule γ(t) (eq. 2), ψ of the mix ŷ_final = ψ·ŷ_rescaled + (1 − ψ)·ŷ (eq. 4) ---------------------
 
 NOISE_SCALE = Param(
     "noise_scale",
