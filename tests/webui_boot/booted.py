@@ -63,9 +63,13 @@ CLASSIC_OPTIONS = {"skip_early_cond": -1.0}
 
 
 def for_host(host: str, body: dict) -> dict:
-    """The request as `host` takes it. Forge Classic: the schedule is its 'Scheduler type' option (`k_sched_type`),
-    set on every request (the host keeps an override after the request: `Automatic` where none is asked), with
-    CLASSIC_OPTIONS unless the request sets them."""
+    """The request as `host` takes it. Forge's hires fix: its module list. Forge Classic: the schedule is its
+    'Scheduler type' option (`k_sched_type`), set on every request (the host keeps an override after the request:
+    `Automatic` where none is asked), with CLASSIC_OPTIONS unless the request sets them."""
+    if host == "forge" and body.get("enable_hr"):
+        # Forge's API leaves the hires pass's module list None, which its hires fix cannot read (HTTP 500): the UI's
+        # default choice, sent as the UI sends it
+        body = dict(body, hr_additional_modules=body.get("hr_additional_modules") or ["Use same choices"])
     if host in SCHEDULE_HOSTS:
         return body
     body = dict(body)
@@ -77,14 +81,22 @@ def for_host(host: str, body: dict) -> dict:
 def generate(
     ui: WebUIServer, results: dict, body: dict, fresh: bool = False
 ) -> tuple[list[np.ndarray], list[dict[str, str]]]:
-    """The images (uint8 values as int16 arrays) and parsed infotexts of one txt2img request (run again with
-    `fresh`)."""
+    """The images (uint8 values as int16 arrays) and parsed infotexts of one txt2img request, or img2img where it
+    has `init_images` (run again with `fresh`)."""
     key = (ui.host, json.dumps(body, sort_keys=True))
     if fresh or key not in results:
-        answer = ui.post("/sdapi/v1/txt2img", for_host(ui.host, body))
+        endpoint = "img2img" if "init_images" in body else "txt2img"
+        answer = ui.post(f"/sdapi/v1/{endpoint}", for_host(ui.host, body))
         images = [decode(b) for b in answer["images"]]
         results[key] = images, [infotext(t) for t in json.loads(answer["info"])["infotexts"]]
     return results[key]
+
+
+def encode(image: np.ndarray) -> str:
+    """An RGB array as a base64 PNG (an img2img init image)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image.astype(np.uint8)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def decode(image: str) -> np.ndarray:
