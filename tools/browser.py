@@ -12,8 +12,9 @@ import os
 from typing import Iterator
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import BrowserContext, sync_playwright
 except ImportError:  # pragma: no cover
+    BrowserContext = None
     sync_playwright = None
 
 CHROMIUM = os.environ.get("SAMPLERLAB_CHROMIUM", "/usr/bin/chromium")
@@ -115,12 +116,9 @@ class Page:
 
 
 @contextlib.contextmanager
-def comfy_page(url: str, width: int = 1400, height: int = 950) -> Iterator[Page]:
-    """The frontend at `url` with our extension loaded, classic (litegraph) nodes, only `url` reachable."""
-    import requests
-
-    # First-run dialogs (templates browser) would cover the canvas.
-    requests.post(url + "/api/settings", json={"Comfy.TutorialCompleted": True}, timeout=10).raise_for_status()
+def only_local_context(url: str, width: int, height: int) -> Iterator[BrowserContext]:
+    """Debian's headless Chromium at a `width` × `height` viewport (one device pixel per CSS pixel) in which only `url`
+    (and data: / blob: addresses) can be reached; every other request is aborted."""
     with sync_playwright() as p:
         # Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -132,16 +130,27 @@ def comfy_page(url: str, width: int = 1400, height: int = 950) -> Iterator[Page]
                 if route.request.url.startswith((url, "data:", "blob:"))
                 else route.abort(),
             )
-            context.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_function(
-                "() => window.app?.graph && window.SamplerLabPlots && "
-                "window.LiteGraph?.registered_node_types?.SamplerLabKSampler",
-                timeout=60000,
-            )
-            ui = Page(page, url)
-            ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
-            yield ui
+            yield context
         finally:
             chromium.close()
+
+
+@contextlib.contextmanager
+def comfy_page(url: str, width: int = 1400, height: int = 950) -> Iterator[Page]:
+    """The frontend at `url` with our extension loaded, classic (litegraph) nodes, only `url` reachable."""
+    import requests
+
+    # First-run dialogs (templates browser) would cover the canvas.
+    requests.post(url + "/api/settings", json={"Comfy.TutorialCompleted": True}, timeout=10).raise_for_status()
+    with only_local_context(url, width, height) as context:
+        context.add_init_script("localStorage.setItem('vueNodesBannerDismissed', 'true')")
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function(
+            "() => window.app?.graph && window.SamplerLabPlots && "
+            "window.LiteGraph?.registered_node_types?.SamplerLabKSampler",
+            timeout=60000,
+        )
+        ui = Page(page, url)
+        ui.eval("async () => app.extensionManager.setting.set('Comfy.VueNodes.Enabled', false)")
+        yield ui

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from browser import only_local_context  # noqa: E402
 
 #: Every input of one tab's accordion in DOM order: its elem_id, label, value (a checkbox's `checked`; a slider's
 #: number box), title (the hover tooltip) and whether it is disabled; and each row's id, title and note.
@@ -197,28 +197,15 @@ def webui_page(
 ) -> Iterator[WebUIPage]:
     """The web UI at `url`, loaded (its Sampler Lab accordion on the page); every other address is blocked. `tree`:
     the server's folder, where it lies under a dot folder (see `_dotted_file`)."""
-    from playwright.sync_api import sync_playwright
-
     roots = tuple(
         os.path.realpath(r) for r in (tree, os.path.dirname(os.path.dirname(__file__)), tempfile.gettempdir()) if r
     )
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
-            context.route(
-                "**/*",
-                lambda route: route.continue_()
-                if route.request.url.startswith((url, "data:", "blob:"))
-                else route.abort(),
-            )
-            if tree is not None:
-                context.route(lambda u: u.startswith(f"{url}/file="), lambda route: _dotted_file(route, tree, roots))
-            page = context.new_page()
-            page.set_default_timeout(60_000)
-            page.goto(url, timeout=timeout)
-            page.locator("#sampler_lab_txt2img").wait_for(state="attached", timeout=timeout)
-            yield WebUIPage(page, url)
-        finally:
-            chromium.close()
+    with only_local_context(url, width, height) as context:
+        if tree is not None:
+            context.route(lambda u: u.startswith(f"{url}/file="), lambda route: _dotted_file(route, tree, roots))
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(url, timeout=timeout)
+        page.locator("#sampler_lab_txt2img").wait_for(state="attached", timeout=timeout)
+        yield WebUIPage(page, url)
