@@ -12,12 +12,8 @@ from webui_server import WebUIServer
 @pytest.fixture(scope="session", params=HOSTS or ["none"])
 def ui(request) -> WebUIServer:
     """One booted web UI per host (UI and API), stopped before the next host boots."""
-    server = WebUIServer(request.param)
-    server.start()
-    try:
+    with WebUIServer(request.param) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +25,5 @@ def results() -> dict:
 @pytest.fixture(scope="session", params=HOSTS or ["none"])
 def api_only_ui(request) -> WebUIServer:
     """One web UI per host in API-only mode (`--nowebui`), stopped before the next host boots."""
-    server = WebUIServer(request.param, api_only=True)
-    server.start()
-    try:
+    with WebUIServer(request.param, api_only=True) as server:
         yield server
-    finally:
-        server.stop()
