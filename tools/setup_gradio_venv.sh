@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The gradio venv (.host/venv-gradio) in which tests/webui/test_webui_gradio.py and tools/webui_screenshot.py build
-# the A1111 / Forge accordion with the real gradio that AUTOMATIC1111 1.10.1 pins (3.41.2). Built by `make setup`
+# The gradio venv (.host/venv-gradio) in which tests/webui/test_webui_gradio.py builds the A1111 / Forge accordion
+# with the real gradio that AUTOMATIC1111 1.10.1 pins (3.41.2). Built by `make setup`
 # when ../shared/hosts has the A1111 tree (as the other webui tests, it is not needed otherwise).
 # CPU torch only, pinned by the constraints file; A1111 1.10.1's own pins for gradio, numpy, fastapi, httpx, httpcore
 # and Pillow; the other pins are gradio 3.41.2's contemporaries, without which pip backtracks for many minutes (newer
