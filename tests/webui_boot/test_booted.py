@@ -312,7 +312,8 @@ def test_host_ztsnr_is_named(ui, results):
 #: rescaled with its ᾱ table (Forge Classic's `ldm_patched` one too: without it this image was 34 levels off), at 4
 #: steps (whole timesteps; at 3 steps, t = 499.5, A1111 and the two Forges were 8 levels apart, not explained).
 #: Schedules by name (Forge Classic: its option). Not CADS: its noise seeds take the step's σ as each host computes
-#: it (`samplers/seeds.py`), so its noise is per host (images 43–49 levels apart measured).
+#: it (`samplers/seeds.py`), so its noise is per host (images 43–49 levels apart measured). The hosts' σ for the
+#: 3-step Euler request differ (A1111 14.61234, 1.615675, 0.031265; the Forges 14.61464, 1.615580, 0.029167).
 CROSS_HOST = {
     "plain ε": payload(steps=3),
     "plain v": payload(V, steps=4),
