@@ -310,7 +310,9 @@ def test_host_ztsnr_is_named(ui, results):
 #: One request per feature whose image must not depend on the host: the three web UIs load the same weights into
 #: different UNet and sampler code, which agree to float rounding. ZTSNR: only where each host's σ → t map is
 #: rescaled with its ᾱ table (Forge Classic's `ldm_patched` one too: without it this image was 34 levels off), at 4
-#: steps (whole timesteps; at 3 steps, t = 499.5, A1111 and the two Forges were 8 levels apart, not explained).
+#: steps (whole timesteps; at 3 steps, t = 499.5, A1111 and the two Forges were 8 levels apart, not explained: their
+#: σ there, logged, differ as the plain 3-step ones below do, which agree within 2 levels: σ_max 2896.309 on both,
+#: then A1111 1.771447, 0.031265 and Forge 1.771316, 0.029167).
 #: Schedules by name (Forge Classic: its option). Not CADS: its noise seeds take the step's σ as each host computes
 #: it (`samplers/seeds.py`), so its noise is per host (images 43–49 levels apart measured). The hosts' σ for the
 #: 3-step Euler request differ (A1111 14.61234, 1.615675, 0.031265; the Forges 14.61464, 1.615580, 0.029167).
